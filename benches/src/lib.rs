@@ -1,0 +1,1 @@
+//! Benchmark-only package; the benchmarks live in `benches/`.

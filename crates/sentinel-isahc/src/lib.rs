@@ -1,0 +1,2 @@
+//! sentinel-isahc: filled by its own issue.
+#![forbid(unsafe_code)]

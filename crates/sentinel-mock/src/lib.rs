@@ -1,0 +1,2 @@
+//! sentinel-mock: filled by its own issue.
+#![forbid(unsafe_code)]

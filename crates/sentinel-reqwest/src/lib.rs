@@ -1,0 +1,2 @@
+//! sentinel-reqwest: filled by its own issue.
+#![forbid(unsafe_code)]
