@@ -1,0 +1,1 @@
+//! JWT decoding and RS256 verification (being written).
