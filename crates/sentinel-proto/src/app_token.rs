@@ -1,0 +1,115 @@
+//! AppJWT: the client-credentials grant, V1 and V2 (protocol reference §3).
+
+use std::time::Duration;
+
+use http::{Request, Response};
+
+use crate::error::{BodyError, Error};
+use crate::request::{form_encode, form_post};
+use crate::response::{invalid, success_body};
+use crate::secret::AppJwt;
+use crate::sentinel::Sentinel;
+use crate::token::RawToken;
+
+/// Which AppJWT endpoint to use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AppJwtVersion {
+    /// `.../account/{a}/app/token?v=1.0`, signed by LivePerson's one static V1 key.
+    #[default]
+    V1,
+    /// `.../api/v2/account/{a}/app/token`, signed by rotating keys from the JWKS.
+    V2,
+}
+
+/// A successful AppJWT answer. `Debug` redacts the token.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AppTokenResponse {
+    /// The AppJWT.
+    pub access_token: AppJwt,
+    /// `expires_in`, where sent; otherwise use the JWT's `exp`.
+    pub expires_in: Option<Duration>,
+}
+
+impl Sentinel {
+    /// Builds an AppJWT request with the credentials in the form body.
+    ///
+    /// ```
+    /// # use sentinel_proto::*;
+    /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
+    /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
+    /// let v1 = s.app_token_request(AppJwtVersion::V1)?;
+    /// assert_eq!(v1.uri(), "https://va.sentinel.liveperson.net/sentinel/api/account/123456/app/token?v=1.0");
+    /// assert_eq!(v1.body(), b"grant_type=client_credentials&client_id=cid&client_secret=sec");
+    /// let v2 = s.app_token_request(AppJwtVersion::V2)?;
+    /// assert_eq!(v2.uri(), "https://va.sentinel.liveperson.net/sentinel/api/v2/account/123456/app/token");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn app_token_request(&self, version: AppJwtVersion) -> Result<Request<Vec<u8>>, Error> {
+        let uri = match version {
+            AppJwtVersion::V1 => format!("{}/app/token?v=1.0", self.account_base()),
+            AppJwtVersion::V2 => format!(
+                "{}/sentinel/api/v2/account/{}/app/token",
+                self.host.base_url(),
+                self.account.as_str()
+            ),
+        };
+        form_post(uri, form_encode(&self.client_credentials()))
+    }
+
+    /// Builds the legacy V1 AppJWT request with every parameter, the secret
+    /// included, in the query string, as older LivePerson pages show it.
+    ///
+    /// # Security
+    /// A secret in a URL ends up in proxy and server logs. Use
+    /// [`Sentinel::app_token_request`] unless a server accepts nothing else.
+    ///
+    /// ```
+    /// # use sentinel_proto::*;
+    /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
+    /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
+    /// let req = s.app_token_request_legacy_query()?;
+    /// assert_eq!(req.uri().query(), Some("v=1.0&grant_type=client_credentials&client_id=cid&client_secret=sec"));
+    /// assert!(req.body().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn app_token_request_legacy_query(&self) -> Result<Request<Vec<u8>>, Error> {
+        let mut pairs = vec![("v", "1.0")];
+        pairs.extend(self.client_credentials());
+        let uri = format!("{}/app/token?{}", self.account_base(), form_encode(&pairs));
+        form_post(uri, String::new())
+    }
+
+    fn client_credentials(&self) -> [(&'static str, &str); 3] {
+        [
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.secret()),
+        ]
+    }
+}
+
+/// Parses an AppJWT answer: `{"access_token":"<JWT>","token_type":"Bearer"}`,
+/// possibly with `expires_in`.
+///
+/// ```
+/// let resp = http::Response::new(br#"{"access_token":"a.b.c","token_type":"Bearer"}"#.to_vec());
+/// let t = sentinel_proto::parse_app_token_response(&resp)?;
+/// assert_eq!(t.access_token.secret(), "a.b.c");
+/// assert_eq!(t.expires_in, None);
+/// # Ok::<(), sentinel_proto::Error>(())
+/// ```
+pub fn parse_app_token_response<B: AsRef<[u8]>>(
+    resp: &Response<B>,
+) -> Result<AppTokenResponse, Error> {
+    let body = success_body(resp)?;
+    let parse = || -> Result<AppTokenResponse, BodyError> {
+        let (mut raw, access) = RawToken::parse(body)?;
+        Ok(AppTokenResponse {
+            access_token: AppJwt::new(access),
+            expires_in: raw.expires_in()?,
+        })
+    };
+    parse().map_err(|e| invalid(resp, e))
+}

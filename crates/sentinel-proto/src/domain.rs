@@ -1,0 +1,246 @@
+//! LivePerson's Domain API ("CSDS"): which host serves a service for an account.
+
+use http::{Request, Response, StatusCode};
+use serde::Deserialize;
+
+use crate::error::{BodyError, Error, InputError};
+use crate::host::Host;
+use crate::ids::AccountId;
+use crate::json::{Field, required};
+use crate::request::get_json;
+use crate::response::{invalid, success_body};
+
+/// The Domain API's name for Sentinel.
+pub const SERVICE_SENTINEL: &str = "sentinel";
+/// The Domain API's name for the Identity Provider (ConsumerJWS).
+pub const SERVICE_IDP: &str = "idp";
+
+/// Longest service name accepted.
+const MAX_SERVICE: usize = 64;
+
+/// The Domain API of one account.
+///
+/// ```
+/// use sentinel_proto::{AccountId, DomainApi, Host};
+/// let api = DomainApi::new(Host::csds(), AccountId::new("123456")?);
+/// let req = api.service_request("sentinel")?;
+/// assert_eq!(req.uri(), "https://api.liveperson.net/api/account/123456/service/sentinel/baseURI.json?version=1.0");
+///
+/// let resp = http::Response::new(
+///     br#"{"service":"sentinel","account":"123456","baseURI":"va.sentinel.liveperson.net"}"#.to_vec());
+/// let host = api.parse_service(&resp, "sentinel")?;
+/// assert_eq!(host.base_url(), "https://va.sentinel.liveperson.net");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainApi {
+    csds: Host,
+    account: AccountId,
+}
+
+impl DomainApi {
+    /// The Domain API at `csds` for `account`.
+    pub fn new(csds: Host, account: AccountId) -> Self {
+        Self { csds, account }
+    }
+
+    /// The Domain API host.
+    pub fn csds(&self) -> &Host {
+        &self.csds
+    }
+
+    /// The account.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// `GET /api/account/{account}/service/baseURI.json?version=1.0`: every service.
+    pub fn all_services_request(&self) -> Result<Request<Vec<u8>>, Error> {
+        get_json(format!(
+            "{}/api/account/{}/service/baseURI.json?version=1.0",
+            self.csds.base_url(),
+            self.account.as_str()
+        ))
+    }
+
+    /// `GET /api/account/{account}/service/{service}/baseURI.json?version=1.0`.
+    pub fn service_request(&self, service: &str) -> Result<Request<Vec<u8>>, Error> {
+        check_service(service)?;
+        get_json(format!(
+            "{}/api/account/{}/service/{service}/baseURI.json?version=1.0",
+            self.csds.base_url(),
+            self.account.as_str()
+        ))
+    }
+
+    /// Parses the single-service answer and returns the service's host.
+    ///
+    /// The answer must name `service` (and this account, when it names one), and
+    /// its `baseURI` must be a bare `host[:port]`.
+    pub fn parse_service<B: AsRef<[u8]>>(
+        &self,
+        resp: &Response<B>,
+        service: &str,
+    ) -> Result<Host, Error> {
+        let body = success_body(resp)?;
+        let entry: RawEntry<'_> =
+            serde_json::from_slice(body).map_err(|e| invalid(resp, BodyError::from(e)))?;
+        let entry = entry.check().map_err(|e| invalid(resp, e))?;
+        if entry.service != service || !self.same_account(entry.account.as_deref()) {
+            return Err(invalid(
+                resp,
+                BodyError::ServiceNotFound(service.to_owned()),
+            ));
+        }
+        self.host_of(resp.status(), &entry)
+    }
+
+    /// Parses the all-services answer.
+    ///
+    /// ```
+    /// use sentinel_proto::{AccountId, DomainApi, Host};
+    /// let api = DomainApi::new(Host::csds(), AccountId::new("123456")?);
+    /// let resp = http::Response::new(br#"{"baseURIs":[
+    ///   {"service":"sentinel","account":"123456","baseURI":"va.sentinel.liveperson.net"},
+    ///   {"service":"bad","account":"123456","baseURI":"https://evil.example/x"}]}"#.to_vec());
+    /// let list = api.parse_all_services(&resp)?;
+    /// assert_eq!(list.host("sentinel")?.authority(), "va.sentinel.liveperson.net");
+    /// assert!(list.host("bad").is_err());
+    /// assert!(list.host("idp").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parse_all_services<B: AsRef<[u8]>>(
+        &self,
+        resp: &Response<B>,
+    ) -> Result<ServiceList, Error> {
+        #[derive(Deserialize)]
+        struct All<'a> {
+            #[serde(rename = "baseURIs", borrow)]
+            base_uris: Option<Vec<RawEntry<'a>>>,
+        }
+        let body = success_body(resp)?;
+        let all: All<'_> =
+            serde_json::from_slice(body).map_err(|e| invalid(resp, BodyError::from(e)))?;
+        let raw = all
+            .base_uris
+            .ok_or_else(|| invalid(resp, BodyError::MissingField("baseURIs")))?;
+        let mut entries = Vec::with_capacity(raw.len());
+        for e in raw {
+            let e = e.check().map_err(|e| invalid(resp, e))?;
+            if !self.same_account(e.account.as_deref()) {
+                continue;
+            }
+            let host = Host::from_base_uri(&e.base_uri, &self.csds);
+            entries.push((e.service, host));
+        }
+        Ok(ServiceList {
+            status: resp.status(),
+            entries,
+        })
+    }
+
+    fn same_account(&self, account: Option<&str>) -> bool {
+        account.is_none_or(|a| a == self.account.as_str())
+    }
+
+    fn host_of(&self, status: StatusCode, e: &Entry) -> Result<Host, Error> {
+        Host::from_base_uri(&e.base_uri, &self.csds).map_err(|reason| Error::InvalidBody {
+            status,
+            reason: BodyError::InvalidBaseUri {
+                service: e.service.clone(),
+                reason,
+            },
+        })
+    }
+}
+
+fn check_service(service: &str) -> Result<(), InputError> {
+    if service.is_empty()
+        || service.len() > MAX_SERVICE
+        || !service
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    {
+        return Err(InputError::Parameter {
+            name: "service",
+            reason: "1 to 64 characters from [A-Za-z0-9._-]",
+        });
+    }
+    Ok(())
+}
+
+/// Every service of an account, each host validated when asked for.
+#[derive(Clone, Debug)]
+pub struct ServiceList {
+    status: StatusCode,
+    entries: Vec<(String, Result<Host, InputError>)>,
+}
+
+impl ServiceList {
+    /// The host of `service`: an error if it is not listed or its `baseURI` is not
+    /// a bare host.
+    pub fn host(&self, service: &str) -> Result<Host, Error> {
+        let (name, host) = self
+            .entries
+            .iter()
+            .find(|(name, _)| name == service)
+            .ok_or_else(|| Error::InvalidBody {
+                status: self.status,
+                reason: BodyError::ServiceNotFound(service.to_owned()),
+            })?;
+        host.clone().map_err(|reason| Error::InvalidBody {
+            status: self.status,
+            reason: BodyError::InvalidBaseUri {
+                service: name.clone(),
+                reason,
+            },
+        })
+    }
+
+    /// The names of the listed services.
+    pub fn services(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+struct RawEntry<'a> {
+    #[serde(borrow)]
+    service: Option<Field<'a>>,
+    #[serde(borrow)]
+    account: Option<Field<'a>>,
+    #[serde(rename = "baseURI", borrow)]
+    base_uri: Option<Field<'a>>,
+}
+
+struct Entry {
+    service: String,
+    account: Option<String>,
+    base_uri: String,
+}
+
+impl RawEntry<'_> {
+    fn check(self) -> Result<Entry, BodyError> {
+        let account = match self.account {
+            None => None,
+            Some(Field::Str(s)) => Some(s.into_owned()),
+            // Accounts are digits; some answers may carry them as numbers.
+            Some(Field::U64(n)) => Some(n.to_string()),
+            Some(_) => {
+                return Err(BodyError::InvalidField {
+                    field: "account",
+                    expected: "a string",
+                });
+            }
+        };
+        Ok(Entry {
+            service: required(self.service, "service")?
+                .into_string("service")?
+                .into_owned(),
+            account,
+            base_uri: required(self.base_uri, "baseURI")?
+                .into_string("baseURI")?
+                .into_owned(),
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! A lenient JSON field: every value deserialises, so that the parsers can say which
+//! field was wrong without echoing its value (serde_json's messages would).
+
+use std::borrow::Cow;
+
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::error::BodyError;
+
+/// One JSON value, borrowed from the body where it has no escapes.
+#[derive(Debug)]
+pub(crate) enum Field<'a> {
+    Str(Cow<'a, str>),
+    U64(u64),
+    /// A negative integer.
+    Negative,
+    F64(f64),
+    Bool,
+    /// An object or array; its contents were skipped.
+    Composite,
+}
+
+impl<'a> Field<'a> {
+    /// A non-empty string, or an error naming `field`.
+    pub(crate) fn into_string(self, field: &'static str) -> Result<Cow<'a, str>, BodyError> {
+        match self {
+            Field::Str(s) if !s.is_empty() => Ok(s),
+            Field::Str(_) => Err(BodyError::InvalidField {
+                field,
+                expected: "a non-empty string",
+            }),
+            _ => Err(BodyError::InvalidField {
+                field,
+                expected: "a string",
+            }),
+        }
+    }
+
+    /// A non-negative integer given as a number or a string of digits.
+    pub(crate) fn into_u64(self, field: &'static str) -> Result<u64, BodyError> {
+        let bad = BodyError::InvalidField {
+            field,
+            expected: "a non-negative integer",
+        };
+        match self {
+            Field::U64(n) => Ok(n),
+            Field::Str(s)
+                if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                s.parse().map_err(|_| bad)
+            }
+            // 3600.0 is an integer written loosely; 3600.5 is not.
+            Field::F64(f) if f >= 0.0 && f.fract() == 0.0 && f < 1.8e19 => Ok(f as u64),
+            _ => Err(bad),
+        }
+    }
+}
+
+/// Required field helper: `None` becomes [`BodyError::MissingField`].
+pub(crate) fn required<'a>(
+    v: Option<Field<'a>>,
+    field: &'static str,
+) -> Result<Field<'a>, BodyError> {
+    v.ok_or(BodyError::MissingField(field))
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Field<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Field::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Field::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Field::Str(Cow::Owned(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Field::U64(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(if v < 0 {
+                    Field::Negative
+                } else {
+                    Field::U64(v.unsigned_abs())
+                })
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Field::F64(v))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Field::Bool)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Field::Composite)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Field::Composite)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -1,0 +1,78 @@
+//! Request plumbing shared by every endpoint: headers, form bodies, query strings.
+
+use http::{Method, Request, header};
+
+use crate::error::{Error, InputError};
+
+/// The `User-Agent` every request carries.
+pub const USER_AGENT: &str = concat!("sentinel-rs/", env!("CARGO_PKG_VERSION"));
+
+/// The form content type Sentinel documents, charset included.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded;charset=UTF-8";
+
+/// The `v=` query parameter of Sentinel's versioned endpoints.
+///
+/// ```
+/// use sentinel_proto::ApiVersion;
+/// assert_eq!(ApiVersion::default().as_str(), "1.0");
+/// assert_eq!(ApiVersion::V2_0.as_str(), "2.0");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiVersion {
+    /// `v=1.0`, the documented default.
+    #[default]
+    V1_0,
+    /// `v=2.0`, shown on some pages.
+    V2_0,
+}
+
+impl ApiVersion {
+    /// The value of `v=`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V1_0 => "1.0",
+            ApiVersion::V2_0 => "2.0",
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded` of `pairs`, in order.
+pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// A POST with a form body and the headers Sentinel expects.
+pub(crate) fn form_post(uri: String, body: String) -> Result<Request<Vec<u8>>, Error> {
+    Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, FORM_CONTENT_TYPE)
+        .header(header::ACCEPT, "application/json")
+        .header(header::USER_AGENT, USER_AGENT)
+        .body(body.into_bytes())
+        .map_err(|_| bad_uri())
+}
+
+/// A GET of a JSON resource.
+pub(crate) fn get_json(uri: String) -> Result<Request<Vec<u8>>, Error> {
+    Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .header(header::ACCEPT, "application/json")
+        .header(header::USER_AGENT, USER_AGENT)
+        .body(Vec::new())
+        .map_err(|_| bad_uri())
+}
+
+/// Only reachable if a validated part still made an invalid URI.
+pub(crate) fn bad_uri() -> Error {
+    Error::Input(InputError::Parameter {
+        name: "uri",
+        reason: "the parts do not make a valid URI",
+    })
+}
