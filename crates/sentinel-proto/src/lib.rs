@@ -50,6 +50,7 @@
 
 mod app_token;
 mod authorize;
+mod cache;
 mod consumer;
 mod ct;
 mod domain;
@@ -73,6 +74,9 @@ pub mod jwt;
 
 pub use app_token::{AppJwtVersion, AppTokenResponse, parse_app_token_response};
 pub use authorize::{CallbackError, State, parse_callback};
+pub use cache::{
+    Cached, Expiry, Freshness, Outcome, Poll, RefreshPolicy, Renewal, RenewingCache, Waiter,
+};
 pub use consumer::{consumer_jws_request, parse_consumer_jws_response};
 pub use domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
 pub use error::{BodyError, Error, InputError, JsonErrorKind, RawBody, RetryAfter};

@@ -1,0 +1,476 @@
+//! A cached value that expires and is renewed by exactly one caller at a time:
+//! the AppJWT, the Domain API answer, anything with a lifetime.
+//!
+//! The cache does no I/O and reads no clock. A caller [`polls`](RenewingCache::poll)
+//! it with the time; it answers with the value, or hands the caller a [`Renewal`]
+//! ticket (the caller fetches and [`completes`](Renewal::complete) it), or a
+//! [`Waiter`] that resolves when the caller holding the ticket is done — with its
+//! value or its error. However many callers poll at once, one ticket is out.
+//!
+//! The read of a fresh value takes no lock (an atomic pointer load and an `Arc`
+//! clone); the lock is taken only when the value is missing or expiring.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use event_listener::{Event, EventListener, Listener};
+
+use crate::time::UnixTime;
+
+/// When a value is renewed ahead of its expiry.
+///
+/// The value is renewed once less than `max(min_margin, lifetime × fraction)`
+/// remains: by default `max(60 s, 10 %)`.
+///
+/// ```
+/// use std::time::Duration;
+/// use sentinel_proto::{RefreshPolicy, UnixTime};
+/// let p = RefreshPolicy::default();
+/// // A one-hour token is renewed in its last 6 minutes.
+/// let at = p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(3600));
+/// assert_eq!(at, UnixTime::from_secs(3600 - 360));
+/// // A ten-minute token in its last minute.
+/// assert_eq!(p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(600)), UnixTime::from_secs(540));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefreshPolicy {
+    min_margin: Duration,
+    margin_percent: u8,
+    fallback_lifetime: Duration,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self {
+            min_margin: Duration::from_secs(60),
+            margin_percent: 10,
+            fallback_lifetime: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RefreshPolicy {
+    /// A policy with a fixed lifetime and no refresh-ahead, for caches such as
+    /// the Domain API's whose answers carry no expiry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sentinel_proto::{RefreshPolicy, UnixTime};
+    /// let p = RefreshPolicy::ttl(Duration::from_secs(600));
+    /// assert_eq!(p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(600)), UnixTime::from_secs(600));
+    /// ```
+    pub fn ttl(ttl: Duration) -> Self {
+        Self {
+            min_margin: Duration::ZERO,
+            margin_percent: 0,
+            fallback_lifetime: ttl,
+        }
+    }
+
+    /// Renews no later than `margin` before expiry.
+    #[must_use]
+    pub fn with_min_margin(mut self, margin: Duration) -> Self {
+        self.min_margin = margin;
+        self
+    }
+
+    /// Renews no later than `percent` % of the lifetime before expiry (capped at 100).
+    #[must_use]
+    pub fn with_margin_percent(mut self, percent: u8) -> Self {
+        self.margin_percent = percent.min(100);
+        self
+    }
+
+    /// The lifetime assumed for a value that came with no expiry (default 5 min).
+    #[must_use]
+    pub fn with_fallback_lifetime(mut self, lifetime: Duration) -> Self {
+        self.fallback_lifetime = lifetime;
+        self
+    }
+
+    /// When a value obtained at `obtained` and expiring at `expires` should be renewed.
+    pub fn refresh_at(&self, obtained: UnixTime, expires: UnixTime) -> UnixTime {
+        let lifetime = expires.duration_since(obtained);
+        let fraction = lifetime * u32::from(self.margin_percent) / 100;
+        let margin = self.min_margin.max(fraction);
+        expires.saturating_sub(margin).max(obtained)
+    }
+}
+
+/// How long a new value lives: from `expires_in`, a JWT's `exp`, both, or neither.
+///
+/// ```
+/// use std::time::Duration;
+/// use sentinel_proto::{Expiry, UnixTime};
+/// let e = Expiry::new(Some(Duration::from_secs(3600)), Some(UnixTime::from_secs(1000)));
+/// // The earlier of the two wins.
+/// assert_eq!(e.expires_at(UnixTime::from_secs(0), Duration::ZERO), UnixTime::from_secs(1000));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Expiry {
+    expires_in: Option<Duration>,
+    not_after: Option<UnixTime>,
+}
+
+impl Expiry {
+    /// From the answer's `expires_in` and the token's own `exp`, either optional.
+    pub fn new(expires_in: Option<Duration>, not_after: Option<UnixTime>) -> Self {
+        Self {
+            expires_in,
+            not_after,
+        }
+    }
+
+    /// A value that lives for `d`.
+    pub fn after(d: Duration) -> Self {
+        Self::new(Some(d), None)
+    }
+
+    /// When the value expires, if it was requested at `requested`: the earlier of
+    /// `requested + expires_in` and `exp`; `requested + fallback` when neither is known.
+    pub fn expires_at(&self, requested: UnixTime, fallback: Duration) -> UnixTime {
+        let relative = self.expires_in.map(|d| requested.saturating_add(d));
+        match (relative, self.not_after) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => requested.saturating_add(fallback),
+        }
+    }
+}
+
+/// How usable a cached value is at some time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// Use it.
+    Fresh,
+    /// Use it, and renew it now in the background.
+    RefreshAhead,
+    /// Do not use it: renew first.
+    Expired,
+}
+
+/// A value with the times that govern it.
+#[derive(Debug)]
+pub struct Cached<T> {
+    value: T,
+    obtained_at: UnixTime,
+    refresh_at: UnixTime,
+    expires_at: UnixTime,
+}
+
+impl<T> Cached<T> {
+    /// The value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// When the request that produced it was made.
+    pub fn obtained_at(&self) -> UnixTime {
+        self.obtained_at
+    }
+
+    /// When it should be renewed.
+    pub fn refresh_at(&self) -> UnixTime {
+        self.refresh_at
+    }
+
+    /// When it expires.
+    pub fn expires_at(&self) -> UnixTime {
+        self.expires_at
+    }
+
+    /// Its freshness at `now`.
+    pub fn freshness(&self, now: UnixTime) -> Freshness {
+        if now >= self.expires_at {
+            Freshness::Expired
+        } else if now >= self.refresh_at {
+            Freshness::RefreshAhead
+        } else {
+            Freshness::Fresh
+        }
+    }
+}
+
+struct Flight<T, E> {
+    renewing: bool,
+    /// Bumped by every completed or abandoned renewal.
+    generation: u64,
+    /// The outcome of the renewal that made `generation`; `None` when abandoned.
+    last: Option<Result<Arc<Cached<T>>, E>>,
+}
+
+struct Inner<T, E> {
+    current: ArcSwapOption<Cached<T>>,
+    flight: Mutex<Flight<T, E>>,
+    done: Event,
+    policy: RefreshPolicy,
+}
+
+/// A value renewed by one caller at a time. Clones share the same cache.
+///
+/// ```
+/// use std::time::Duration;
+/// use sentinel_proto::{Expiry, Poll, RefreshPolicy, RenewingCache, UnixTime};
+///
+/// let cache: RenewingCache<String, String> = RenewingCache::new(RefreshPolicy::default());
+/// let now = UnixTime::from_secs(1_000);
+/// let Poll::Renew(ticket) = cache.poll(now) else { unreachable!() };
+/// // A second caller meanwhile is told to wait, not to fetch.
+/// assert!(matches!(cache.poll(now), Poll::Wait(_)));
+/// // ... fetch, then:
+/// let cached = ticket.complete(Ok(("token".to_owned(), Expiry::after(Duration::from_secs(3600)))))?;
+/// assert_eq!(cached.value(), "token");
+/// // Now every caller gets it without a request.
+/// assert!(matches!(cache.poll(now), Poll::Ready(_)));
+/// # Ok::<(), String>(())
+/// ```
+pub struct RenewingCache<T, E> {
+    inner: Arc<Inner<T, E>>,
+}
+
+impl<T, E> Clone for RenewingCache<T, E> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T, E> std::fmt::Debug for RenewingCache<T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cur = self.inner.current.load();
+        f.debug_struct("RenewingCache")
+            .field("cached", &cur.is_some())
+            .field("expires_at", &cur.as_ref().map(|c| c.expires_at))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a caller should do, from [`RenewingCache::poll`].
+#[must_use]
+pub enum Poll<T, E: Clone> {
+    /// Use this value.
+    Ready(Arc<Cached<T>>),
+    /// Use this value, and renew with the ticket (in the background: other
+    /// callers keep being served the current value meanwhile).
+    RefreshAhead(Arc<Cached<T>>, Renewal<T, E>),
+    /// There is no usable value and this caller holds the one ticket: fetch, then
+    /// complete it.
+    Renew(Renewal<T, E>),
+    /// Another caller is fetching: wait for its outcome.
+    Wait(Waiter<T, E>),
+}
+
+impl<T, E: Clone> RenewingCache<T, E> {
+    /// An empty cache.
+    pub fn new(policy: RefreshPolicy) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                current: ArcSwapOption::empty(),
+                flight: Mutex::new(Flight {
+                    renewing: false,
+                    generation: 0,
+                    last: None,
+                }),
+                done: Event::new(),
+                policy,
+            }),
+        }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> RefreshPolicy {
+        self.inner.policy
+    }
+
+    /// The cached value if it is usable at `now` (fresh or refresh-ahead), without
+    /// starting a renewal. Takes no lock.
+    #[inline]
+    pub fn get(&self, now: UnixTime) -> Option<Arc<Cached<T>>> {
+        let cur = self.inner.current.load_full()?;
+        (cur.freshness(now) != Freshness::Expired).then_some(cur)
+    }
+
+    /// What to do at `now`. Never returns an expired value.
+    pub fn poll(&self, now: UnixTime) -> Poll<T, E> {
+        if let Some(cur) = self.inner.current.load_full() {
+            match cur.freshness(now) {
+                Freshness::Fresh => return Poll::Ready(cur),
+                Freshness::RefreshAhead => {
+                    let mut flight = self.lock();
+                    if flight.renewing {
+                        return Poll::Ready(cur);
+                    }
+                    flight.renewing = true;
+                    return Poll::RefreshAhead(cur, self.ticket(now));
+                }
+                Freshness::Expired => {}
+            }
+        }
+        let mut flight = self.lock();
+        // Someone may have stored a value between the load above and the lock.
+        if let Some(cur) = self.get(now) {
+            return Poll::Ready(cur);
+        }
+        if flight.renewing {
+            return Poll::Wait(Waiter {
+                cache: self.clone(),
+                generation: flight.generation,
+                listener: self.inner.done.listen(),
+            });
+        }
+        flight.renewing = true;
+        Poll::Renew(self.ticket(now))
+    }
+
+    /// Drops the cached value, e.g. after the server refused it. The next poll renews.
+    pub fn invalidate(&self) {
+        self.inner.current.store(None);
+    }
+
+    fn ticket(&self, now: UnixTime) -> Renewal<T, E> {
+        Renewal {
+            cache: self.clone(),
+            started: now,
+            done: false,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Flight<T, E>> {
+        // The lock guards plain data that no panic can leave half-written.
+        self.inner
+            .flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn finish(&self, outcome: Option<Result<Arc<Cached<T>>, E>>) {
+        {
+            let mut flight = self.lock();
+            if let Some(Ok(c)) = &outcome {
+                self.inner.current.store(Some(Arc::clone(c)));
+            }
+            flight.renewing = false;
+            flight.generation = flight.generation.wrapping_add(1);
+            flight.last = outcome;
+        }
+        self.inner.done.notify(usize::MAX);
+    }
+}
+
+/// The one ticket to renew a [`RenewingCache`]. Dropping it without completing
+/// (a cancelled future, a panic) releases the waiters, who then poll again.
+#[must_use = "complete the renewal, or drop it to let another caller try"]
+pub struct Renewal<T, E: Clone> {
+    cache: RenewingCache<T, E>,
+    started: UnixTime,
+    done: bool,
+}
+
+impl<T, E: Clone> Renewal<T, E> {
+    /// The time the renewal was granted; expiry is counted from it, conservatively.
+    pub fn started(&self) -> UnixTime {
+        self.started
+    }
+
+    /// Stores the fetched value, or shares the error with every waiter. A failure
+    /// keeps the previous value (still usable until it expires).
+    pub fn complete(mut self, result: Result<(T, Expiry), E>) -> Result<Arc<Cached<T>>, E> {
+        self.done = true;
+        let policy = self.cache.inner.policy;
+        let outcome = result.map(|(value, expiry)| {
+            let expires_at = expiry.expires_at(self.started, policy.fallback_lifetime);
+            Arc::new(Cached {
+                value,
+                obtained_at: self.started,
+                refresh_at: policy.refresh_at(self.started, expires_at),
+                expires_at,
+            })
+        });
+        self.cache.finish(Some(outcome.clone()));
+        outcome
+    }
+}
+
+impl<T, E: Clone> Drop for Renewal<T, E> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.cache.finish(None);
+        }
+    }
+}
+
+impl<T, E: Clone> std::fmt::Debug for Renewal<T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renewal")
+            .field("started", &self.started)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a [`Waiter`] learns.
+#[derive(Debug)]
+pub enum Outcome<T, E> {
+    /// The renewal succeeded.
+    Ready(Arc<Cached<T>>),
+    /// The renewal failed with this error.
+    Failed(E),
+    /// The renewal was abandoned: poll again.
+    Retry,
+}
+
+/// Waits for the caller holding the [`Renewal`] to finish.
+pub struct Waiter<T, E> {
+    cache: RenewingCache<T, E>,
+    generation: u64,
+    listener: EventListener,
+}
+
+impl<T, E: Clone> Waiter<T, E> {
+    /// Waits without blocking a thread (any async runtime).
+    pub async fn wait(self) -> Outcome<T, E> {
+        let Waiter {
+            cache,
+            generation,
+            listener,
+        } = self;
+        listener.await;
+        Self::outcome(&cache, generation)
+    }
+
+    /// Blocks the thread until the renewal finishes, or `timeout` passes
+    /// (then [`Outcome::Retry`]).
+    pub fn wait_blocking(self, timeout: Duration) -> Outcome<T, E> {
+        let Waiter {
+            cache,
+            generation,
+            listener,
+        } = self;
+        let _ = listener.wait_timeout(timeout);
+        Self::outcome(&cache, generation)
+    }
+
+    fn outcome(cache: &RenewingCache<T, E>, generation: u64) -> Outcome<T, E> {
+        let flight = cache.lock();
+        // Exactly the renewal we waited for; a later one's outcome is not ours to
+        // report, and polling again will find it.
+        if flight.generation == generation.wrapping_add(1) {
+            match &flight.last {
+                Some(Ok(c)) => Outcome::Ready(Arc::clone(c)),
+                Some(Err(e)) => Outcome::Failed(e.clone()),
+                None => Outcome::Retry,
+            }
+        } else {
+            Outcome::Retry
+        }
+    }
+}
+
+impl<T, E> std::fmt::Debug for Waiter<T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waiter")
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
