@@ -1,0 +1,330 @@
+//! What a verified token must satisfy: allowed algorithms, registered claims
+//! (`exp`, `nbf`, `iat`, `iss`, `aud`), leeway and the size cap.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::alg::{Algorithm, AlgorithmSet};
+use super::de::{AudClaim, DateClaim, MapOnly, StrClaim};
+use super::decode::DEFAULT_MAX_TOKEN_LEN;
+use super::error::{JwtError, Part, echo};
+use crate::UnixTime;
+
+/// `iss` of Sentinel's AppJWTs (capital S).
+pub const APP_JWT_ISSUER: &str = "Sentinel";
+
+/// `iss` of Sentinel's ID tokens (lowercase).
+pub const ID_TOKEN_ISSUER: &str = "sentinel";
+
+/// Default clock-skew allowance for `exp`, `nbf` and `iat` (60 s).
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+
+/// The rules a token must satisfy, besides its signature.
+///
+/// Defaults ([`Validation::new`]): RS256 only, leeway 60 s, `exp` required,
+/// `nbf`/`iat` checked when present, `iss`/`aud` not checked, 16 KiB size cap.
+/// The presets [`app_jwt`](Self::app_jwt) and [`id_token`](Self::id_token) add the
+/// issuer (and audience) Sentinel uses.
+///
+/// Time semantics (RFC 7519 §4.1): a token is expired when `now >= exp + leeway`,
+/// not yet valid when `now + leeway < nbf`, or when `now + leeway < iat` (issued in
+/// the future). `aud`, when checked, may be a string or an array and must contain
+/// one of the expected values. When no audience is configured, `aud` is not
+/// looked at (Sentinel's AppJWT `aud` is not a value a connector knows).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Validation {
+    algorithms: AlgorithmSet,
+    leeway: Duration,
+    issuer: Option<String>,
+    audiences: Vec<String>,
+    max_token_len: usize,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Validation {
+    /// RS256 only, leeway 60 s, `exp` required, no issuer or audience check.
+    pub fn new() -> Self {
+        Self {
+            algorithms: AlgorithmSet::RS256,
+            leeway: DEFAULT_LEEWAY,
+            issuer: None,
+            audiences: Vec::new(),
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+        }
+    }
+
+    /// For Sentinel AppJWTs: as [`new`](Self::new), and `iss` must be
+    /// [`APP_JWT_ISSUER`] (`"Sentinel"`).
+    pub fn app_jwt() -> Self {
+        Self::new().with_issuer(APP_JWT_ISSUER)
+    }
+
+    /// For Sentinel ID tokens: as [`new`](Self::new), `iss` must be
+    /// [`ID_TOKEN_ISSUER`] (`"sentinel"`) and `aud` must contain `client_id`.
+    pub fn id_token(client_id: impl Into<String>) -> Self {
+        Self::new()
+            .with_issuer(ID_TOKEN_ISSUER)
+            .with_audience(client_id)
+    }
+
+    /// Requires `iss` to equal `issuer` (case-sensitive).
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// Adds `audience` to the accepted audiences; once any is set, `aud` is
+    /// required and must contain one of them.
+    #[must_use]
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Sets the clock-skew allowance (whole seconds; default 60 s).
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Replaces the allowed algorithms.
+    #[must_use]
+    pub fn with_algorithms(mut self, algorithms: AlgorithmSet) -> Self {
+        self.algorithms = algorithms;
+        self
+    }
+
+    /// Also allows `alg` (e.g. [`Algorithm::Rs512`]).
+    #[must_use]
+    pub fn allow(mut self, alg: Algorithm) -> Self {
+        self.algorithms = self.algorithms.with(alg);
+        self
+    }
+
+    /// Sets the token size cap in bytes (default
+    /// [`DEFAULT_MAX_TOKEN_LEN`](super::DEFAULT_MAX_TOKEN_LEN)).
+    #[must_use]
+    pub fn with_max_token_len(mut self, max: usize) -> Self {
+        self.max_token_len = max;
+        self
+    }
+
+    /// The allowed algorithms.
+    pub fn algorithms(&self) -> AlgorithmSet {
+        self.algorithms
+    }
+
+    /// The clock-skew allowance.
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
+    /// The required issuer, if any.
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    /// The accepted audiences (empty: `aud` not checked).
+    pub fn audiences(&self) -> &[String] {
+        &self.audiences
+    }
+
+    /// The token size cap in bytes.
+    pub fn max_token_len(&self) -> usize {
+        self.max_token_len
+    }
+
+    /// Checks the registered claims in `claims` (a decoded, UTF-8 payload) at `now`.
+    pub(crate) fn check_claims(&self, claims: &str, now: UnixTime) -> Result<(), JwtError> {
+        let reg = serde_json::from_str::<MapOnly<Registered<'_>>>(claims)
+            .map_err(|e| JwtError::json(Part::Claims, &e))?
+            .0;
+        let exp = date(reg.exp, "exp")?.ok_or_else(|| missing("exp"))?;
+        let nbf = date(reg.nbf, "nbf")?;
+        let iat = date(reg.iat, "iat")?;
+        let now_s = now.as_secs();
+        let leeway = self.leeway.as_secs();
+        if now_s >= exp.saturating_add(leeway) {
+            return Err(JwtError::Expired { exp, now: now_s });
+        }
+        let skewed_now = now_s.saturating_add(leeway);
+        for (claim, at) in [("nbf", nbf), ("iat", iat)] {
+            if let Some(at) = at
+                && skewed_now < at
+            {
+                return Err(JwtError::NotYetValid {
+                    claim,
+                    at,
+                    now: now_s,
+                });
+            }
+        }
+        if let Some(expected) = &self.issuer {
+            match reg.iss {
+                StrClaim::Absent => return Err(missing("iss")),
+                StrClaim::Invalid => return Err(invalid("iss")),
+                StrClaim::Str(found) if found != expected.as_str() => {
+                    return Err(JwtError::WrongIssuer {
+                        expected: expected.clone(),
+                        found: echo(&found),
+                    });
+                }
+                StrClaim::Str(_) => {}
+            }
+        }
+        if !self.audiences.is_empty() {
+            let found: &[Cow<'_, str>] = match &reg.aud {
+                AudClaim::Absent => return Err(missing("aud")),
+                AudClaim::Invalid => return Err(invalid("aud")),
+                AudClaim::One(one) => std::slice::from_ref(one),
+                AudClaim::Many(many) => many,
+            };
+            if !found.iter().any(|f| self.audiences.iter().any(|a| a == f)) {
+                return Err(JwtError::WrongAudience {
+                    expected: self.audiences.clone(),
+                    found: found.iter().take(4).map(|f| echo(f)).collect(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The registered claims the verifier checks, borrowed from the payload; other
+/// members are skipped without being stored.
+#[derive(Deserialize)]
+struct Registered<'a> {
+    #[serde(default)]
+    exp: DateClaim,
+    #[serde(default)]
+    nbf: DateClaim,
+    #[serde(default)]
+    iat: DateClaim,
+    #[serde(default, borrow)]
+    iss: StrClaim<'a>,
+    #[serde(default, borrow)]
+    aud: AudClaim<'a>,
+}
+
+fn date(c: DateClaim, name: &str) -> Result<Option<u64>, JwtError> {
+    match c {
+        DateClaim::Absent => Ok(None),
+        DateClaim::Secs(s) => Ok(Some(s)),
+        DateClaim::Invalid => Err(invalid(name)),
+    }
+}
+
+fn missing(name: &str) -> JwtError {
+    JwtError::MissingClaim {
+        name: name.to_owned(),
+    }
+}
+
+fn invalid(name: &str) -> JwtError {
+    JwtError::InvalidClaim {
+        name: name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn check(v: &Validation, claims: &str) -> Result<(), JwtError> {
+        v.check_claims(claims, UnixTime::from_secs(NOW))
+    }
+
+    #[test]
+    fn exp_boundaries() {
+        let v = Validation::new();
+        let at = |exp: u64| check(&v, &format!(r#"{{"exp":{exp}}}"#));
+        assert_eq!(at(NOW - 59), Ok(()));
+        assert_eq!(
+            at(NOW - 60),
+            Err(JwtError::Expired {
+                exp: NOW - 60,
+                now: NOW
+            })
+        );
+        let strict = Validation::new().with_leeway(Duration::ZERO);
+        assert!(check(&strict, &format!(r#"{{"exp":{NOW}}}"#)).is_err());
+        assert!(check(&strict, &format!(r#"{{"exp":{}}}"#, NOW + 1)).is_ok());
+        assert!(check(&v, r#"{"exp":18446744073709551615}"#).is_ok());
+    }
+
+    #[test]
+    fn exp_required_and_numeric() {
+        let v = Validation::new();
+        assert_eq!(check(&v, "{}"), Err(missing("exp")));
+        assert_eq!(check(&v, r#"{"exp":"2000000000"}"#), Err(invalid("exp")));
+        assert_eq!(check(&v, r#"{"exp":null}"#), Err(invalid("exp")));
+        assert_eq!(
+            check(&v, r#"{"exp":2000000000,"nbf":"x"}"#),
+            Err(invalid("nbf"))
+        );
+        assert!(check(&v, r#"{"exp":2000000000.5}"#).is_ok());
+        assert!(matches!(check(&v, "[]"), Err(JwtError::BadJson { .. })));
+    }
+
+    #[test]
+    fn nbf_and_iat() {
+        let v = Validation::new();
+        let c = |k: &str, at: u64| check(&v, &format!(r#"{{"exp":2000000000,"{k}":{at}}}"#));
+        assert!(c("nbf", NOW + 60).is_ok());
+        assert_eq!(
+            c("nbf", NOW + 61),
+            Err(JwtError::NotYetValid {
+                claim: "nbf",
+                at: NOW + 61,
+                now: NOW
+            })
+        );
+        assert!(c("iat", NOW + 60).is_ok());
+        assert!(matches!(
+            c("iat", NOW + 61),
+            Err(JwtError::NotYetValid { claim: "iat", .. })
+        ));
+    }
+
+    #[test]
+    fn issuer_and_audience() {
+        let v = Validation::id_token("client-1");
+        let ok = r#"{"exp":2000000000,"iss":"sentinel","aud":"client-1"}"#;
+        assert_eq!(check(&v, ok), Ok(()));
+        let arr = r#"{"exp":2000000000,"iss":"sentinel","aud":["x","client-1"]}"#;
+        assert_eq!(check(&v, arr), Ok(()));
+        let wrong_iss = r#"{"exp":2000000000,"iss":"Sentinel","aud":"client-1"}"#;
+        assert_eq!(
+            check(&v, wrong_iss),
+            Err(JwtError::WrongIssuer {
+                expected: "sentinel".into(),
+                found: "Sentinel".into()
+            })
+        );
+        let wrong_aud = r#"{"exp":2000000000,"iss":"sentinel","aud":["x"]}"#;
+        assert!(matches!(
+            check(&v, wrong_aud),
+            Err(JwtError::WrongAudience { .. })
+        ));
+        let no_aud = r#"{"exp":2000000000,"iss":"sentinel"}"#;
+        assert_eq!(check(&v, no_aud), Err(missing("aud")));
+        let no_iss = r#"{"exp":2000000000,"aud":"client-1"}"#;
+        assert_eq!(check(&v, no_iss), Err(missing("iss")));
+        let bad_aud = r#"{"exp":2000000000,"iss":"sentinel","aud":{"a":1}}"#;
+        assert_eq!(check(&v, bad_aud), Err(invalid("aud")));
+        // Not configured: not checked.
+        let v = Validation::app_jwt();
+        assert!(check(&v, r#"{"exp":2000000000,"iss":"Sentinel","aud":5}"#).is_ok());
+    }
+}
