@@ -1,2 +1,148 @@
-//! sentinel-isahc: filled by its own issue.
+//! # sentinel-isahc
+//!
+//! A blocking LivePerson Sentinel client on [`isahc`]: the
+//! [`sentinel_proto::Client`] driven by an isahc transport, each call blocking the
+//! calling thread until done. Every protocol decision (discovery, caching,
+//! single-flight renewal across threads, retries) lives in `sentinel-proto`; this
+//! crate only moves bytes.
+//!
+//! Defaults: a 10 s connect and 30 s total timeout, redirects never followed,
+//! response bodies capped at [`sentinel_proto::MAX_BODY_BYTES`] while they are read.
+//!
+//! ```no_run
+//! use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
+//! use sentinel_isahc::SentinelClient;
+//!
+//! let config = ClientConfig::new(
+//!     AccountId::new("123456")?,
+//!     ClientId::new("my-client-id")?,
+//!     ClientSecret::new(std::env::var("SENTINEL_CLIENT_SECRET").unwrap_or_default()),
+//! );
+//! let client = SentinelClient::new(config)?;
+//! let token = client.app_token()?; // cached; one request however many threads ask
+//! # let _ = token;
+//! # Ok::<(), sentinel_proto::Error>(())
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod transport;
+
+use std::time::Duration;
+
+use http::{Request, Response};
+use sentinel_proto::{
+    AuthorizationCode, CachedAppJwt, Client, ClientConfig, ConsumerJws, Error, Host, RedirectUri,
+    RefreshToken, Sentinel, State, TokenResponse,
+};
+
+pub use transport::IsahcTransport;
+
+/// A blocking Sentinel client over isahc. Cheap to clone; clones share caches and
+/// can be used from many threads.
+///
+/// ```no_run
+/// # use sentinel_proto::*;
+/// # fn run(client: sentinel_isahc::SentinelClient) -> Result<(), Error> {
+/// let state = State::generate()?;
+/// let url = client.authorize_url(None, &state)?;
+/// // ... the browser comes back to the redirect URI:
+/// # let callback = String::new();
+/// let code = parse_callback(&callback, &state)?;
+/// let tokens = client.exchange_code(&code, None)?;
+/// if let Some(rt) = &tokens.refresh_token {
+///     client.revoke(rt)?;
+/// }
+/// # let _ = url; Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SentinelClient {
+    inner: Client<IsahcTransport>,
+}
+
+impl SentinelClient {
+    /// Default connect timeout.
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default timeout of a whole request.
+    pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// A client with its own isahc client: default timeouts, no redirects.
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        Self::with_timeouts(config, Self::CONNECT_TIMEOUT, Self::TIMEOUT)
+    }
+
+    /// A client with its own isahc client and the given timeouts.
+    pub fn with_timeouts(
+        config: ClientConfig,
+        connect_timeout: Duration,
+        timeout: Duration,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            inner: Client::new(config, IsahcTransport::new(connect_timeout, timeout)?),
+        })
+    }
+
+    /// The protocol client underneath.
+    pub fn client(&self) -> &Client<IsahcTransport> {
+        &self.inner
+    }
+
+    /// The Sentinel context, discovering the host if needed.
+    pub fn sentinel(&self) -> Result<Sentinel, Error> {
+        block_on(self.inner.sentinel())
+    }
+
+    /// The Identity Provider host, discovering it if needed.
+    pub fn idp_host(&self) -> Result<Host, Error> {
+        block_on(self.inner.idp_host())
+    }
+
+    /// The cached AppJWT; see [`Client::app_token`].
+    pub fn app_token(&self) -> Result<CachedAppJwt, Error> {
+        block_on(self.inner.app_token())
+    }
+
+    /// The authorize URL; see [`Client::authorize_url`].
+    pub fn authorize_url(
+        &self,
+        redirect_uri: Option<&RedirectUri>,
+        state: &State,
+    ) -> Result<url::Url, Error> {
+        block_on(self.inner.authorize_url(redirect_uri, state))
+    }
+
+    /// Exchanges a code, never retried; see [`Client::exchange_code`].
+    pub fn exchange_code(
+        &self,
+        code: &AuthorizationCode,
+        redirect_uri: Option<&RedirectUri>,
+    ) -> Result<TokenResponse, Error> {
+        block_on(self.inner.exchange_code(code, redirect_uri))
+    }
+
+    /// Refreshes user tokens; see [`Client::refresh`].
+    pub fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenResponse, Error> {
+        block_on(self.inner.refresh(refresh_token))
+    }
+
+    /// Revokes a refresh token; see [`Client::revoke`].
+    pub fn revoke(&self, refresh_token: &RefreshToken) -> Result<(), Error> {
+        block_on(self.inner.revoke(refresh_token))
+    }
+
+    /// A ConsumerJWS; see [`Client::consumer_jws`].
+    pub fn consumer_jws(&self, ext_consumer_id: &str) -> Result<ConsumerJws, Error> {
+        block_on(self.inner.consumer_jws(ext_consumer_id))
+    }
+
+    /// Sends any `sentinel-proto` request once and returns the raw response.
+    pub fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+        block_on(self.inner.send(request))
+    }
+}
+
+/// Runs a core future on this thread. The transport completes its I/O before
+/// returning each future, so only cache waits ever park the thread.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
+}

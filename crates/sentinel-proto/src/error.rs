@@ -27,9 +27,13 @@ use crate::oauth_error::OAuthError;
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The request did not complete: DNS, connect, TLS, timeout, reset. Reported
+    /// by the adapter that sent it.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     /// A value given to a builder was invalid. Never caused by network data.
     #[error("invalid input: {0}")]
     Input(#[from] InputError),
@@ -96,11 +100,15 @@ impl Error {
         }
     }
 
-    /// Whether repeating the same request may succeed: 429 and 5xx answers.
+    /// Whether repeating the same request may succeed: transport failures other than
+    /// TLS, 429 and 5xx answers.
     ///
     /// This says nothing about whether repeating is *safe*: a code exchange must
     /// never be repeated, whatever this returns.
     pub fn is_transient(&self) -> bool {
+        if let Error::Transport(t) = self {
+            return t.kind() != TransportErrorKind::Tls;
+        }
         match self.status() {
             Some(s) => s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error(),
             None => false,
@@ -322,5 +330,75 @@ impl RetryAfter {
             RetryAfter::Delay(d) => d,
             RetryAfter::At(t) => crate::UnixTime::from(t).duration_since(now),
         }
+    }
+}
+
+/// A request that did not complete.
+///
+/// Adapters build it from their HTTP client's error, after removing the URL (which
+/// may carry a legacy query-string secret).
+///
+/// ```
+/// use sentinel_proto::{TransportError, TransportErrorKind};
+/// let e = TransportError::new(TransportErrorKind::Timeout, "no answer within 30s");
+/// assert_eq!(e.to_string(), "timed out: no answer within 30s");
+/// ```
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    #[source]
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    /// An error of `kind` described by `message` (which must hold no secret).
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Keeps the underlying error as the `source()`; its `Display` must hold no secret.
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
+    }
+
+    /// What failed.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+}
+
+/// What part of the exchange failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// Name resolution or connection.
+    Connect,
+    /// The TLS handshake or certificate check.
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// The connection broke while sending or receiving (reset, truncated body).
+    Io,
+    /// Anything else the client reported.
+    Other,
+}
+
+impl std::fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::Tls => "TLS failed",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Io => "connection broken",
+            TransportErrorKind::Other => "request failed",
+        })
     }
 }

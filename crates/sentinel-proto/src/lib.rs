@@ -51,6 +51,7 @@
 mod app_token;
 mod authorize;
 mod cache;
+mod client;
 mod consumer;
 mod ct;
 mod domain;
@@ -62,6 +63,7 @@ mod oauth_error;
 mod redirect;
 mod request;
 mod response;
+mod retry;
 mod revoke;
 mod secret;
 mod sentinel;
@@ -77,15 +79,20 @@ pub use authorize::{CallbackError, State, parse_callback};
 pub use cache::{
     Cached, Expiry, Freshness, Outcome, Poll, RefreshPolicy, Renewal, RenewingCache, Waiter,
 };
+pub use client::{BackgroundTask, CachedAppJwt, Client, ClientConfig, Transport};
 pub use consumer::{consumer_jws_request, parse_consumer_jws_response};
 pub use domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
-pub use error::{BodyError, Error, InputError, JsonErrorKind, RawBody, RetryAfter};
+pub use error::{
+    BodyError, Error, InputError, JsonErrorKind, RawBody, RetryAfter, TransportError,
+    TransportErrorKind,
+};
 pub use host::{Host, Scheme};
 pub use ids::{AccountId, ClientId};
 pub use oauth_error::{OAuthError, OAuthErrorCode};
 pub use redirect::RedirectUri;
 pub use request::{ApiVersion, FORM_CONTENT_TYPE, USER_AGENT};
 pub use response::{MAX_BODY_BYTES, success_body};
+pub use retry::{Operation, RetryPolicy, jitter_seed};
 pub use revoke::parse_revoke_response;
 pub use secret::{
     AccessToken, AppJwt, AuthorizationCode, ClientSecret, ConsumerJws, IdToken, RefreshToken,

@@ -1,2 +1,119 @@
-//! sentinel-reqwest: filled by its own issue.
+//! # sentinel-reqwest
+//!
+//! An async LivePerson Sentinel client on [`reqwest`]: the
+//! [`sentinel_proto::Client`] driven by a reqwest transport. Every protocol
+//! decision (discovery, caching, single-flight renewal, retries) lives in
+//! `sentinel-proto`; this crate only moves bytes.
+//!
+//! Defaults: rustls, a 10 s connect and 30 s total timeout, redirects never
+//! followed, response bodies capped at [`sentinel_proto::MAX_BODY_BYTES`] while
+//! they are read, `tracing` spans without secrets.
+//!
+//! ```no_run
+//! use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
+//! use sentinel_reqwest::SentinelClient;
+//!
+//! # async fn run() -> Result<(), sentinel_proto::Error> {
+//! let config = ClientConfig::new(
+//!     AccountId::new("123456")?,
+//!     ClientId::new("my-client-id")?,
+//!     ClientSecret::new(std::env::var("SENTINEL_CLIENT_SECRET").unwrap_or_default()),
+//! );
+//! let client = SentinelClient::new(config)?;
+//! // Discovers the Sentinel host, fetches an AppJWT, caches it:
+//! let token = client.app_token().await?;
+//! // ... use token.value().secret() in an Authorization header.
+//! # let _ = token;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod transport;
+
+use std::ops::Deref;
+use std::time::Duration;
+
+use sentinel_proto::{Client, ClientConfig, Error, TransportError, TransportErrorKind};
+
+pub use transport::ReqwestTransport;
+
+/// An async Sentinel client over reqwest. Cheap to clone; clones share caches.
+///
+/// All operations are those of [`sentinel_proto::Client`], reached through `Deref`:
+/// `app_token`, `authorize_url`, `exchange_code`, `refresh`, `revoke`,
+/// `consumer_jws`, `verify_app_token`, `verify_id_token`, `send`.
+///
+/// ```no_run
+/// # use sentinel_proto::*;
+/// # async fn run(client: sentinel_reqwest::SentinelClient) -> Result<(), Error> {
+/// let state = State::generate()?;
+/// let redirect = RedirectUri::new("https://app.example/callback")?;
+/// let url = client.authorize_url(Some(&redirect), &state).await?;
+/// // ... the browser comes back to the redirect URI:
+/// # let callback = String::new();
+/// let code = parse_callback(&callback, &state)?;
+/// let tokens = client.exchange_code(&code, Some(&redirect)).await?;
+/// if let Some(rt) = &tokens.refresh_token {
+///     let renewed = client.refresh(rt).await?;
+///     client.revoke(renewed.refresh_token.as_ref().unwrap_or(rt)).await?;
+/// }
+/// # let _ = url; Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SentinelClient {
+    inner: Client<ReqwestTransport>,
+}
+
+impl SentinelClient {
+    /// Default connect timeout.
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default timeout of a whole request.
+    pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// A client with its own reqwest client: rustls, default timeouts, no redirects.
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        Self::with_timeouts(config, Self::CONNECT_TIMEOUT, Self::TIMEOUT)
+    }
+
+    /// A client with its own reqwest client and the given timeouts.
+    pub fn with_timeouts(
+        config: ClientConfig,
+        connect_timeout: Duration,
+        timeout: Duration,
+    ) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(connect_timeout)
+            .timeout(timeout)
+            .build()
+            .map_err(|e| {
+                TransportError::new(TransportErrorKind::Other, "cannot build the HTTP client")
+                    .with_source(e.without_url())
+            })?;
+        Ok(Self::with_http_client(config, http))
+    }
+
+    /// A client over the caller's own `reqwest::Client`.
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: a response that
+    /// comes from another URL than the one requested is refused.
+    pub fn with_http_client(config: ClientConfig, http: reqwest::Client) -> Self {
+        Self {
+            inner: Client::new(config, ReqwestTransport::new(http)),
+        }
+    }
+
+    /// The protocol client underneath.
+    pub fn client(&self) -> &Client<ReqwestTransport> {
+        &self.inner
+    }
+}
+
+impl Deref for SentinelClient {
+    type Target = Client<ReqwestTransport>;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}

@@ -1,0 +1,112 @@
+//! Moving bytes with isahc, blocking.
+
+use std::future::{Ready, ready};
+use std::io::Read;
+use std::time::{Duration, SystemTime};
+
+use http::{Request, Response};
+use isahc::config::{Configurable, RedirectPolicy};
+use sentinel_proto::{
+    BackgroundTask, Error, MAX_BODY_BYTES, Transport, TransportError, TransportErrorKind, UnixTime,
+};
+
+/// The isahc [`Transport`]: sends with an `isahc::HttpClient` on the calling
+/// thread, sleeps the thread, runs background renewals on a thread of their own.
+#[derive(Clone, Debug)]
+pub struct IsahcTransport {
+    http: isahc::HttpClient,
+}
+
+impl IsahcTransport {
+    /// A transport with its own client: the given timeouts, no redirects.
+    pub fn new(connect_timeout: Duration, timeout: Duration) -> Result<Self, Error> {
+        let http = isahc::HttpClient::builder()
+            .redirect_policy(RedirectPolicy::None)
+            .connect_timeout(connect_timeout)
+            .timeout(timeout)
+            .build()
+            .map_err(map_err)?;
+        Ok(Self { http })
+    }
+
+    /// A transport over the caller's client. Configure it with
+    /// `RedirectPolicy::None`: redirects are a way to send credentials elsewhere.
+    pub fn with_http_client(http: isahc::HttpClient) -> Self {
+        Self { http }
+    }
+
+    fn send_blocking(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+        let response = self.http.send(request).map_err(map_err)?;
+        let (parts, body) = response.into_parts();
+        if parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        // One byte past the cap tells "exactly at the cap" from "over it".
+        let mut buf = Vec::new();
+        body.take(MAX_BODY_BYTES as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| {
+                let kind = if e.kind() == std::io::ErrorKind::TimedOut {
+                    TransportErrorKind::Timeout
+                } else {
+                    TransportErrorKind::Io
+                };
+                TransportError::new(kind, format!("reading the body: {}", e.kind()))
+            })?;
+        if buf.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        Ok(Response::from_parts(parts, buf))
+    }
+}
+
+fn too_large() -> Error {
+    Error::BodyTooLarge {
+        limit: MAX_BODY_BYTES,
+    }
+}
+
+impl Transport for IsahcTransport {
+    fn send(&self, request: Request<Vec<u8>>) -> Ready<Result<Response<Vec<u8>>, Error>> {
+        ready(self.send_blocking(request))
+    }
+
+    fn sleep(&self, duration: Duration) -> Ready<()> {
+        std::thread::sleep(duration);
+        ready(())
+    }
+
+    fn now(&self) -> UnixTime {
+        SystemTime::now().into()
+    }
+
+    fn spawn(&self, task: BackgroundTask) {
+        let spawned = std::thread::Builder::new()
+            .name("sentinel-renewal".into())
+            .spawn(move || pollster::block_on(task));
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start the background renewal thread");
+        }
+    }
+}
+
+/// Classifies an isahc error. Its message names no URL.
+fn map_err(e: isahc::Error) -> Error {
+    use isahc::error::ErrorKind as K;
+    let kind = match e.kind() {
+        K::Timeout => TransportErrorKind::Timeout,
+        K::ConnectionFailed | K::NameResolution => TransportErrorKind::Connect,
+        K::BadServerCertificate | K::BadClientCertificate | K::TlsEngine => TransportErrorKind::Tls,
+        K::Io | K::ProtocolViolation => TransportErrorKind::Io,
+        _ => TransportErrorKind::Other,
+    };
+    TransportError::new(kind, e.kind().to_string())
+        .with_source(e)
+        .into()
+}

@@ -1,0 +1,345 @@
+//! A whole Sentinel client, generic over the I/O: discovery, cached AppJWT with
+//! single-flight renewal, user-token calls, retries where safe.
+//!
+//! The client decides; a [`Transport`] carries bytes. `sentinel-reqwest` and
+//! `sentinel-isahc` are such transports; a test can be one too.
+
+mod config;
+mod transport;
+#[cfg(feature = "jwt")]
+mod verify;
+
+use std::sync::Arc;
+
+use http::{Request, Response};
+use tracing::Instrument;
+
+pub use config::ClientConfig;
+pub use transport::{BackgroundTask, Transport};
+
+use crate::app_token::{AppJwtVersion, parse_app_token_response};
+use crate::authorize::State;
+use crate::cache::{Cached, Expiry, Outcome, Poll, RefreshPolicy, RenewingCache};
+use crate::consumer::{consumer_jws_request, parse_consumer_jws_response};
+use crate::domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL};
+use crate::error::Error;
+use crate::host::Host;
+use crate::redirect::RedirectUri;
+use crate::retry::{Operation, jitter_seed};
+use crate::revoke::parse_revoke_response;
+use crate::secret::{AppJwt, AuthorizationCode, ConsumerJws, RefreshToken};
+use crate::sentinel::Sentinel;
+use crate::token::{TokenResponse, parse_token_response};
+
+/// A cached AppJWT with its lifetime.
+pub type CachedAppJwt = Arc<Cached<AppJwt>>;
+
+/// A Sentinel client over a [`Transport`]. Cheap to clone; clones share caches.
+///
+/// Adapters wrap it: `sentinel_reqwest::SentinelClient` (async) and
+/// `sentinel_isahc::SentinelClient` (blocking).
+pub struct Client<T: Transport> {
+    inner: Arc<Inner<T>>,
+}
+
+impl<T: Transport> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<T: Transport> std::fmt::Debug for Client<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner<T> {
+    transport: T,
+    config: ClientConfig,
+    domain: DomainApi,
+    sentinel: RenewingCache<Sentinel, Error>,
+    idp: RenewingCache<Host, Error>,
+    app_jwt: RenewingCache<AppJwt, Error>,
+    #[cfg(feature = "jwt")]
+    keys: verify::Keys,
+}
+
+impl<T: Transport> Client<T> {
+    /// A client with `config`, sending through `transport`.
+    pub fn new(config: ClientConfig, transport: T) -> Self {
+        let ttl = RefreshPolicy::ttl(config.domain_ttl);
+        Self {
+            inner: Arc::new(Inner {
+                domain: DomainApi::new(config.csds.clone(), config.account.clone()),
+                sentinel: RenewingCache::new(ttl),
+                idp: RenewingCache::new(ttl),
+                app_jwt: RenewingCache::new(config.refresh),
+                #[cfg(feature = "jwt")]
+                keys: verify::Keys::new(&config.jwt),
+                transport,
+                config,
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.inner.transport
+    }
+
+    /// Sends any request built with this crate, without retries, and returns the
+    /// raw response for the matching `parse_*` function.
+    pub async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+        self.inner.transport.send(request).await
+    }
+
+    /// The Sentinel context (host, account, credentials): the configured host, or
+    /// the one the Domain API names, cached for the Domain API TTL.
+    pub async fn sentinel(&self) -> Result<Sentinel, Error> {
+        if let Some(h) = &self.inner.config.sentinel_host {
+            return Ok(self.sentinel_at(h.clone()));
+        }
+        let cached = self
+            .cached(&self.inner.sentinel, |c| async move {
+                let host = c.discover(SERVICE_SENTINEL).await?;
+                Ok((c.sentinel_at(host), Expiry::default()))
+            })
+            .await?;
+        Ok(cached.value().clone())
+    }
+
+    fn sentinel_at(&self, host: Host) -> Sentinel {
+        let cfg = &self.inner.config;
+        Sentinel::new(
+            host,
+            cfg.account.clone(),
+            cfg.client_id.clone(),
+            cfg.client_secret.clone(),
+        )
+        .with_version(cfg.api_version)
+    }
+
+    /// The Identity Provider host: configured, or discovered and cached.
+    pub async fn idp_host(&self) -> Result<Host, Error> {
+        if let Some(h) = &self.inner.config.idp_host {
+            return Ok(h.clone());
+        }
+        let cached = self
+            .cached(&self.inner.idp, |c| async move {
+                Ok((c.discover(SERVICE_IDP).await?, Expiry::default()))
+            })
+            .await?;
+        Ok(cached.value().clone())
+    }
+
+    /// Asks the Domain API for `service`'s host (uncached).
+    pub async fn discover(&self, service: &str) -> Result<Host, Error> {
+        let domain = &self.inner.domain;
+        self.execute(
+            Operation::DomainApi,
+            || domain.service_request(service),
+            |r| domain.parse_service(r, service),
+        )
+        .await
+    }
+
+    /// The AppJWT: served from the cache while fresh, renewed in the background
+    /// shortly before expiry, fetched when missing. However many callers ask at
+    /// once, one request is in flight and they all share its result or its error.
+    pub async fn app_token(&self) -> Result<CachedAppJwt, Error> {
+        self.cached(
+            &self.inner.app_jwt,
+            |c| async move { c.fetch_app_token().await },
+        )
+        .await
+    }
+
+    /// Forgets the cached AppJWT (e.g. after a service refused it).
+    pub fn invalidate_app_token(&self) {
+        self.inner.app_jwt.invalidate();
+    }
+
+    /// Requests a new AppJWT, bypassing the cache.
+    pub async fn fetch_app_token(&self) -> Result<(AppJwt, Expiry), Error> {
+        let s = self.sentinel().await?;
+        let cfg = &self.inner.config;
+        let resp = self
+            .execute(
+                Operation::AppToken,
+                || match (cfg.app_jwt_version, cfg.legacy_query) {
+                    (AppJwtVersion::V1, true) => s.app_token_request_legacy_query(),
+                    (v, _) => s.app_token_request(v),
+                },
+                parse_app_token_response,
+            )
+            .await?;
+        let exp = jwt_exp(resp.access_token.secret());
+        Ok((resp.access_token, Expiry::new(resp.expires_in, exp)))
+    }
+
+    /// The URL to send the user's browser to (the host may need discovery).
+    pub async fn authorize_url(
+        &self,
+        redirect_uri: Option<&RedirectUri>,
+        state: &State,
+    ) -> Result<url::Url, Error> {
+        self.sentinel().await?.authorize_url(redirect_uri, state)
+    }
+
+    /// Exchanges an authorization code. Never retried: a code is single use.
+    pub async fn exchange_code(
+        &self,
+        code: &AuthorizationCode,
+        redirect_uri: Option<&RedirectUri>,
+    ) -> Result<TokenResponse, Error> {
+        let s = self.sentinel().await?;
+        self.execute(
+            Operation::CodeExchange,
+            || s.exchange_code_request(code, redirect_uri),
+            parse_token_response,
+        )
+        .await
+    }
+
+    /// Refreshes user tokens; retried on transport errors, 429 and 5xx. On failure
+    /// the caller's refresh token is untouched and still usable.
+    pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenResponse, Error> {
+        let s = self.sentinel().await?;
+        self.execute(
+            Operation::Refresh,
+            || s.refresh_request(refresh_token),
+            parse_token_response,
+        )
+        .await
+    }
+
+    /// Revokes a refresh token (logout).
+    pub async fn revoke(&self, refresh_token: &RefreshToken) -> Result<(), Error> {
+        let s = self.sentinel().await?;
+        self.execute(
+            Operation::Revoke,
+            || s.revoke_request(refresh_token),
+            parse_revoke_response,
+        )
+        .await
+    }
+
+    /// A ConsumerJWS for `ext_consumer_id`, authorised by the cached AppJWT.
+    pub async fn consumer_jws(&self, ext_consumer_id: &str) -> Result<ConsumerJws, Error> {
+        let app = self.app_token().await?;
+        let idp = self.idp_host().await?;
+        let account = &self.inner.config.account;
+        self.execute(
+            Operation::ConsumerJws,
+            || consumer_jws_request(&idp, account, app.value(), ext_consumer_id),
+            parse_consumer_jws_response,
+        )
+        .await
+    }
+
+    /// Sends what `build` makes and parses it with `parse`, retrying transient
+    /// failures of retryable operations as the retry policy says.
+    pub(crate) async fn execute<R>(
+        &self,
+        op: Operation,
+        build: impl Fn() -> Result<Request<Vec<u8>>, Error>,
+        parse: impl Fn(&Response<Vec<u8>>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let transport = &self.inner.transport;
+        let policy = self.inner.config.retry;
+        let mut attempt = 1;
+        loop {
+            let request = build()?;
+            let span = tracing::debug_span!(
+                "sentinel",
+                op = op.as_str(),
+                attempt,
+                host = request.uri().host().unwrap_or(""),
+                path = request.uri().path(),
+            );
+            let result = async {
+                let response = transport.send(request).await?;
+                tracing::debug!(status = response.status().as_u16(), "response");
+                parse(&response)
+            }
+            .instrument(span)
+            .await;
+            let err = match result {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            match policy.backoff(op, attempt, &err, transport.now(), jitter_seed()) {
+                Some(delay) => {
+                    tracing::warn!(op = op.as_str(), attempt, ?delay, error = %err, "retrying");
+                    transport.sleep(delay).await;
+                    attempt += 1;
+                }
+                None => {
+                    tracing::debug!(op = op.as_str(), attempt, error = %err, "failed");
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// Serves `cache`, renewing it through `fetch` by one caller at a time.
+    async fn cached<V, F, Fut>(
+        &self,
+        cache: &RenewingCache<V, Error>,
+        fetch: F,
+    ) -> Result<Arc<Cached<V>>, Error>
+    where
+        V: Send + Sync + 'static,
+        F: FnOnce(Self) -> Fut,
+        Fut: std::future::Future<Output = Result<(V, Expiry), Error>> + Send + 'static,
+    {
+        let mut fetch = Some(fetch);
+        loop {
+            match cache.poll(self.inner.transport.now()) {
+                Poll::Ready(c) => return Ok(c),
+                Poll::RefreshAhead(c, ticket) => {
+                    if let Some(f) = fetch.take() {
+                        let fut = f(self.clone());
+                        self.inner.transport.spawn(Box::pin(async move {
+                            if let Err(e) = ticket.complete(fut.await) {
+                                tracing::warn!(error = %e, "background renewal failed");
+                            }
+                        }));
+                    }
+                    return Ok(c);
+                }
+                Poll::Renew(ticket) => match fetch.take() {
+                    Some(f) => return ticket.complete(f(self.clone()).await),
+                    // Unreachable: a ticket is only handed out once per call.
+                    None => drop(ticket),
+                },
+                Poll::Wait(w) => match w.wait().await {
+                    Outcome::Ready(c) => return Ok(c),
+                    Outcome::Failed(e) => return Err(e),
+                    Outcome::Retry => {}
+                },
+            }
+        }
+    }
+}
+
+/// The `exp` of a JWT, read without verification: only to schedule renewal.
+#[cfg(feature = "jwt")]
+fn jwt_exp(token: &str) -> Option<crate::time::UnixTime> {
+    verify::unverified_exp(token)
+}
+
+#[cfg(not(feature = "jwt"))]
+fn jwt_exp(_token: &str) -> Option<crate::time::UnixTime> {
+    None
+}

@@ -1,0 +1,240 @@
+//! The generic client driven by an in-memory transport: no sockets, virtual time.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::{Request, Response};
+use sentinel_proto::{
+    AccountId, AuthorizationCode, BackgroundTask, Client, ClientConfig, ClientId, ClientSecret,
+    Error, Host, RefreshToken, RetryPolicy, Transport, TransportError, TransportErrorKind,
+    UnixTime,
+};
+
+type Handler = dyn Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> + Send + Sync;
+
+/// A scripted network with a virtual clock.
+#[derive(Clone)]
+struct Fake {
+    handler: Arc<Handler>,
+    log: Arc<Mutex<Vec<String>>>,
+    clock: Arc<AtomicU64>,
+    slept: Arc<Mutex<Vec<Duration>>>,
+}
+
+impl Fake {
+    fn new(
+        h: impl Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            handler: Arc::new(h),
+            log: Arc::default(),
+            clock: Arc::new(AtomicU64::new(1_700_000_000)),
+            slept: Arc::default(),
+        }
+    }
+    fn paths(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+    fn advance(&self, secs: u64) {
+        self.clock.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Transport for Fake {
+    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(request.uri().path().to_owned());
+        (self.handler)(&request)
+    }
+    async fn sleep(&self, d: Duration) {
+        self.slept.lock().unwrap().push(d);
+    }
+    fn now(&self) -> UnixTime {
+        UnixTime::from_secs(self.clock.load(Ordering::SeqCst))
+    }
+    fn spawn(&self, task: BackgroundTask) {
+        pollster::block_on(task);
+    }
+}
+
+fn json(status: u16, body: &str) -> Result<Response<Vec<u8>>, Error> {
+    Ok(Response::builder()
+        .status(status)
+        .body(body.as_bytes().to_vec())
+        .unwrap())
+}
+
+fn config() -> ClientConfig {
+    ClientConfig::new(
+        AccountId::new("123456").unwrap(),
+        ClientId::new("cid").unwrap(),
+        ClientSecret::new("SECRET-MARKER"),
+    )
+    .with_retry(RetryPolicy::default().with_max_attempts(3))
+}
+
+const DOMAIN: &str =
+    r#"{"service":"sentinel","account":"123456","baseURI":"va.sentinel.liveperson.net"}"#;
+const APP: &str = r#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":3600}"#;
+
+fn normal(req: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+    match req.uri().path() {
+        "/api/account/123456/service/sentinel/baseURI.json" => json(200, DOMAIN),
+        "/sentinel/api/account/123456/app/token" => json(200, APP),
+        p => panic!("unexpected request to {p}"),
+    }
+}
+
+#[test]
+fn discovers_then_caches_host_and_token() {
+    let fake = Fake::new(normal);
+    let client = Client::new(config(), fake.clone());
+    let t1 = pollster::block_on(client.app_token()).unwrap();
+    let t2 = pollster::block_on(client.app_token()).unwrap();
+    assert_eq!(t1.value().secret(), "a.b.c");
+    assert!(Arc::ptr_eq(&t1, &t2), "second call served from the cache");
+    assert_eq!(
+        fake.paths(),
+        [
+            "/api/account/123456/service/sentinel/baseURI.json",
+            "/sentinel/api/account/123456/app/token"
+        ]
+    );
+}
+
+#[test]
+fn refresh_ahead_renews_and_keeps_serving() {
+    let fake = Fake::new(normal);
+    let client = Client::new(config(), fake.clone());
+    pollster::block_on(client.app_token()).unwrap();
+    fake.advance(3600 - 300); // inside the last 10 %
+    pollster::block_on(client.app_token()).unwrap();
+    let token_requests = fake
+        .paths()
+        .iter()
+        .filter(|p| p.ends_with("/app/token"))
+        .count();
+    assert_eq!(token_requests, 2);
+    fake.advance(3000); // past the first token's expiry, not the renewed one's
+    pollster::block_on(client.app_token()).unwrap();
+    let token_requests = fake
+        .paths()
+        .iter()
+        .filter(|p| p.ends_with("/app/token"))
+        .count();
+    assert_eq!(token_requests, 2, "renewed token still fresh");
+}
+
+#[test]
+fn transient_failures_are_retried_for_app_tokens() {
+    let calls = Arc::new(AtomicU64::new(0));
+    let c = Arc::clone(&calls);
+    let fake = Fake::new(move |req| {
+        if req.uri().path().ends_with("/app/token") && c.fetch_add(1, Ordering::SeqCst) < 2 {
+            return json(503, "<html>busy</html>");
+        }
+        normal(req)
+    });
+    let client = Client::new(config(), fake.clone());
+    pollster::block_on(client.app_token()).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(fake.slept.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn retry_gives_up_after_max_attempts_with_the_last_error() {
+    let fake = Fake::new(|req| {
+        if req.uri().path().ends_with("/app/token") {
+            return Err(TransportError::new(TransportErrorKind::Connect, "refused").into());
+        }
+        normal(req)
+    });
+    let client = Client::new(config(), fake.clone());
+    let err = pollster::block_on(client.app_token()).unwrap_err();
+    assert!(matches!(err, Error::Transport(ref t) if t.kind() == TransportErrorKind::Connect));
+    let n = fake
+        .paths()
+        .iter()
+        .filter(|p| p.ends_with("/app/token"))
+        .count();
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn code_exchange_is_never_retried() {
+    let fake = Fake::new(|req| match req.uri().path() {
+        "/sentinel/api/account/123456/token" => json(503, ""),
+        _ => normal(req),
+    });
+    let client = Client::new(config(), fake.clone());
+    let err = pollster::block_on(client.exchange_code(&AuthorizationCode::new("c"), None));
+    assert!(matches!(err, Err(Error::Status { status, .. }) if status == 503));
+    let n = fake
+        .paths()
+        .iter()
+        .filter(|p| p.ends_with("/token"))
+        .count();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn refresh_is_retried_but_not_on_4xx() {
+    let calls = Arc::new(AtomicU64::new(0));
+    let c = Arc::clone(&calls);
+    let fake = Fake::new(move |req| match req.uri().path() {
+        "/sentinel/api/account/123456/token" => {
+            c.fetch_add(1, Ordering::SeqCst);
+            json(400, r#"{"error":"invalid_grant"}"#)
+        }
+        _ => normal(req),
+    });
+    let client = Client::new(config(), fake.clone());
+    let err = pollster::block_on(client.refresh(&RefreshToken::new("rt"))).unwrap_err();
+    assert!(matches!(err, Error::OAuth { .. }));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn retry_after_longer_than_allowed_is_reported_not_waited() {
+    let fake = Fake::new(|req| {
+        if req.uri().path().ends_with("/app/token") {
+            return Ok(Response::builder()
+                .status(429)
+                .header("retry-after", "3600")
+                .body(Vec::new())
+                .unwrap());
+        }
+        normal(req)
+    });
+    let client = Client::new(config(), fake.clone());
+    let err = pollster::block_on(client.app_token()).unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
+    assert!(fake.slept.lock().unwrap().is_empty());
+}
+
+#[test]
+fn explicit_host_skips_discovery() {
+    let fake = Fake::new(normal);
+    let client = Client::new(
+        config().with_sentinel_host(Host::parse("va.sentinel.liveperson.net").unwrap()),
+        fake.clone(),
+    );
+    pollster::block_on(client.app_token()).unwrap();
+    assert_eq!(fake.paths(), ["/sentinel/api/account/123456/app/token"]);
+}
+
+#[test]
+fn errors_never_show_the_secret() {
+    let fake = Fake::new(|req| {
+        let body = String::from_utf8_lossy(req.body()).into_owned();
+        json(500, &format!("<html>echo: {body}</html>"))
+    });
+    let client = Client::new(config(), fake);
+    let err = pollster::block_on(client.app_token()).unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("SECRET-MARKER"));
+    assert!(!format!("{client:?}").contains("SECRET-MARKER"));
+}
