@@ -1,6 +1,6 @@
 //! Moving bytes with isahc, blocking.
 
-use std::future::{Ready, ready};
+use std::future::{Future, ready};
 use std::io::Read;
 use std::time::{Duration, SystemTime};
 
@@ -73,11 +73,14 @@ fn too_large() -> Error {
 }
 
 impl Transport for IsahcTransport {
-    fn send(&self, request: Request<Vec<u8>>) -> Ready<Result<Response<Vec<u8>>, Error>> {
+    fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, Error>> + Send {
         ready(self.send_blocking(request))
     }
 
-    fn sleep(&self, duration: Duration) -> Ready<()> {
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
         std::thread::sleep(duration);
         ready(())
     }

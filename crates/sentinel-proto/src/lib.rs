@@ -103,3 +103,6 @@ pub use token::{TokenResponse, parse_token_response};
 
 pub use http;
 pub use url;
+
+#[cfg(feature = "jwt")]
+pub use well_known::parse_jwks_response;

@@ -6,6 +6,22 @@ use crate::error::Error;
 use crate::request::get_json;
 use crate::sentinel::Sentinel;
 
+/// Parses a JWKS answer into the RSA signing keys it holds (other keys skipped).
+///
+/// ```
+/// let resp = http::Response::new(br#"{"keys":[]}"#.to_vec());
+/// let keys = sentinel_proto::parse_jwks_response(&resp)?;
+/// assert!(keys.is_empty());
+/// # Ok::<(), sentinel_proto::Error>(())
+/// ```
+#[cfg(feature = "jwt")]
+pub fn parse_jwks_response<B: AsRef<[u8]>>(
+    resp: &http::Response<B>,
+) -> Result<crate::jwt::KeySet, Error> {
+    let body = crate::response::success_body(resp)?;
+    Ok(crate::jwt::KeySet::from_jwks(body)?)
+}
+
 impl Sentinel {
     /// Builds `GET {host}/sentinel/well-known/jwks`.
     ///
