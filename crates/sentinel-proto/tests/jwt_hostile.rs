@@ -314,7 +314,7 @@ fn bad_base64_rejected() {
     }
     // Non-canonical trailing bits: "eyJ" -> "eyK" decodes to the same bytes.
     let h = b64(r#"{"alg":"RS256","kid":"test-a" }"#);
-    assert!(h.len() % 4 != 0);
+    assert!(!h.len().is_multiple_of(4));
     let t = format!("{h}.{}.AA", b64(exp_ok()));
     let last = h.chars().last().unwrap();
     let bumped = char::from(last as u8 + 1);
@@ -325,7 +325,7 @@ fn bad_base64_rejected() {
 #[test]
 fn two_segments_rejected() {
     let good = sign_a("test-a", &exp_ok());
-    let two = good.rsplitn(2, '.').nth(1).unwrap();
+    let two = good.rsplit_once('.').unwrap().0;
     assert!(matches!(run(two), Err(JwtError::Malformed { .. })));
     assert!(matches!(run(""), Err(JwtError::Malformed { .. })));
     assert!(matches!(run("abc"), Err(JwtError::Malformed { .. })));

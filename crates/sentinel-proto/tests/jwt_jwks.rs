@@ -86,13 +86,20 @@ fn garbage_jwks_rejected() {
             reason: "RSA key n or e is not base64url"
         })
     );
+}
+
+#[test]
+fn jwks_without_usable_keys_is_an_empty_set() {
+    assert!(KeySet::from_jwks(br#"{"keys":[]}"#).unwrap().is_empty());
+    let only_ec = br#"{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}"#;
+    let keys = KeySet::from_jwks(only_ec).unwrap();
+    assert!(keys.is_empty());
+    let t = sign_a("test-a", &format!(r#"{{"exp":{}}}"#, NOW + 60));
     assert_eq!(
-        KeySet::from_jwks(br#"{"keys":[]}"#),
-        Err(JwtError::NoUsableKeys)
-    );
-    assert_eq!(
-        KeySet::from_jwks(br#"{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}"#),
-        Err(JwtError::NoUsableKeys)
+        verify::<Claims>(&t, &keys, &Validation::new(), now()),
+        Err(JwtError::UnknownKid {
+            kid: "test-a".into()
+        })
     );
 }
 

@@ -207,9 +207,6 @@ pub enum JwtError {
         /// The cap in force.
         max: usize,
     },
-    /// A JWKS has no RSA signature key this verifier can use.
-    #[error("JWKS has no usable RSA signature key")]
-    NoUsableKeys,
 }
 
 /// Longest string copied from untrusted input into an error.

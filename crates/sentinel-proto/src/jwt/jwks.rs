@@ -146,8 +146,9 @@ impl KeySet {
     /// # Errors
     /// [`JwtError::JwksTooLarge`] / [`JwtError::TooManyKeys`] over the limits;
     /// [`JwtError::BadJwks`] if the document is not a JSON object with a `keys`
-    /// array of objects, or an RSA signature key has malformed `n`/`e`;
-    /// [`JwtError::NoUsableKeys`] if no entry is usable.
+    /// array of objects, or an RSA signature key has malformed `n`/`e`. A valid
+    /// JWKS without a usable key gives an empty set (every token is then rejected
+    /// with [`JwtError::UnknownKid`] or [`JwtError::NoKid`]).
     pub fn from_jwks(json: &[u8]) -> Result<Self, JwtError> {
         Self::from_jwks_with_limits(json, JwksLimits::default())
     }
@@ -179,9 +180,6 @@ impl KeySet {
             if let Some(key) = jwk.0.to_key()? {
                 set.insert(key);
             }
-        }
-        if set.is_empty() {
-            return Err(JwtError::NoUsableKeys);
         }
         Ok(set)
     }
