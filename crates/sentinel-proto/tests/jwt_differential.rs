@@ -48,7 +48,9 @@ fn case() -> impl Strategy<Value = Case> {
         prop::option::weighted(0.9, offset()),
         prop::option::of(offset()),
         prop::option::of(-100_000i64..0),
-        prop::option::of(prop::sample::select(vec!["Sentinel", "Sentinel", "sentinel", "evil"])),
+        prop::option::of(prop::sample::select(vec![
+            "Sentinel", "Sentinel", "sentinel", "evil",
+        ])),
         prop::option::of(prop::collection::vec(
             prop::sample::select(vec!["a", "b", "c"]),
             0..3,
