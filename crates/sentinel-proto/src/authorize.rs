@@ -182,10 +182,10 @@ pub fn parse_callback(
             return Err(CallbackError::Duplicate(name));
         }
     }
-    if let Some(s) = &state {
-        if !expected.matches(s) {
-            return Err(CallbackError::StateMismatch);
-        }
+    if let Some(s) = &state
+        && !expected.matches(s)
+    {
+        return Err(CallbackError::StateMismatch);
     }
     if let Some(e) = error {
         let e = OAuthError::new(&e, description.as_deref(), uri.as_deref())

@@ -41,14 +41,14 @@ pub fn success_body<B: AsRef<[u8]>>(resp: &Response<B>) -> Result<&[u8], Error> 
 fn error_from_response(status: StatusCode, headers: &http::HeaderMap, body: &[u8]) -> Error {
     let retry_after = RetryAfter::from_headers(headers);
     // OAuth error bodies come with 4xx/5xx; a 3xx is a redirect we do not follow.
-    if status.is_client_error() || status.is_server_error() {
-        if let Some(error) = OAuthError::from_json(body) {
-            return Error::OAuth {
-                status,
-                error,
-                retry_after,
-            };
-        }
+    if (status.is_client_error() || status.is_server_error())
+        && let Some(error) = OAuthError::from_json(body)
+    {
+        return Error::OAuth {
+            status,
+            error,
+            retry_after,
+        };
     }
     let content_type = headers
         .get(http::header::CONTENT_TYPE)

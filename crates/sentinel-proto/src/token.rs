@@ -122,10 +122,10 @@ impl<'a> RawToken<'a> {
         let access = required(raw.access_token.take(), "access_token")?
             .into_string("access_token")?
             .into_owned();
-        if let Some(tt) = raw.token_type.take() {
-            if !tt.into_string("token_type")?.eq_ignore_ascii_case("bearer") {
-                return Err(BodyError::UnsupportedTokenType);
-            }
+        if let Some(tt) = raw.token_type.take()
+            && !tt.into_string("token_type")?.eq_ignore_ascii_case("bearer")
+        {
+            return Err(BodyError::UnsupportedTokenType);
         }
         Ok((raw, access))
     }
