@@ -32,8 +32,8 @@ use std::time::Duration;
 
 use http::{Request, Response};
 use sentinel_proto::{
-    AuthorizationCode, CachedAppJwt, Client, ClientConfig, ConsumerJws, Error, Host, RedirectUri,
-    RefreshToken, Sentinel, State, TokenResponse,
+    AuthorizationCode, CachedAppJwt, Client, ClientConfig, ConsumerJws, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_TIMEOUT, Error, Host, RedirectUri, RefreshToken, Sentinel, State, TokenResponse,
 };
 
 pub use transport::IsahcTransport;
@@ -61,14 +61,9 @@ pub struct SentinelClient {
 }
 
 impl SentinelClient {
-    /// Default connect timeout.
-    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-    /// Default timeout of a whole request.
-    pub const TIMEOUT: Duration = Duration::from_secs(30);
-
     /// A client with its own isahc client: default timeouts, no redirects.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
-        Self::with_timeouts(config, Self::CONNECT_TIMEOUT, Self::TIMEOUT)
+        Self::with_timeouts(config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT)
     }
 
     /// A client with its own isahc client and the given timeouts.

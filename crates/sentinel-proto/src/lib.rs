@@ -79,7 +79,10 @@ pub use authorize::{CallbackError, State, parse_callback};
 pub use cache::{
     Cached, Expiry, Freshness, Outcome, Poll, RefreshPolicy, Renewal, RenewingCache, Waiter,
 };
-pub use client::{BackgroundTask, CachedAppJwt, Client, ClientConfig, Transport};
+pub use client::{
+    BackgroundTask, CachedAppJwt, Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    Transport,
+};
 pub use consumer::{consumer_jws_request, parse_consumer_jws_response};
 pub use domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
 pub use error::{

@@ -34,7 +34,10 @@ mod transport;
 use std::ops::Deref;
 use std::time::Duration;
 
-use sentinel_proto::{Client, ClientConfig, Error, TransportError, TransportErrorKind};
+use sentinel_proto::{
+    Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error, TransportError,
+    TransportErrorKind,
+};
 
 pub use transport::ReqwestTransport;
 
@@ -66,14 +69,9 @@ pub struct SentinelClient {
 }
 
 impl SentinelClient {
-    /// Default connect timeout.
-    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-    /// Default timeout of a whole request.
-    pub const TIMEOUT: Duration = Duration::from_secs(30);
-
     /// A client with its own reqwest client: rustls, default timeouts, no redirects.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
-        Self::with_timeouts(config, Self::CONNECT_TIMEOUT, Self::TIMEOUT)
+        Self::with_timeouts(config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT)
     }
 
     /// A client with its own reqwest client and the given timeouts.

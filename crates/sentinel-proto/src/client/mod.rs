@@ -15,7 +15,7 @@ use http::{Request, Response};
 use tracing::Instrument;
 
 pub use config::ClientConfig;
-pub use transport::{BackgroundTask, Transport};
+pub use transport::{BackgroundTask, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Transport};
 
 use crate::app_token::{AppJwtVersion, parse_app_token_response};
 use crate::authorize::State;

@@ -9,6 +9,11 @@ use http::{Request, Response};
 use crate::error::Error;
 use crate::time::UnixTime;
 
+/// The connect timeout adapters use unless told otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The whole-request timeout adapters use unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A background task, boxed so the trait stays object-friendly.
 pub type BackgroundTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
