@@ -1,0 +1,110 @@
+//! The command line of the `sentinel-mock` binary, shared with `sentinel mock`.
+
+use std::io::Write;
+
+use clap::Args;
+
+use crate::MockServer;
+use crate::config::{
+    DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, MockClient,
+    MockConfig,
+};
+use crate::fault::FaultSpec;
+
+/// Flags of the emulator.
+#[derive(Clone, Debug, Args)]
+pub struct MockArgs {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Account served.
+    #[arg(long, default_value = DEFAULT_ACCOUNT)]
+    pub account: String,
+    /// Client id accepted.
+    #[arg(long, default_value = DEFAULT_CLIENT_ID)]
+    pub client_id: String,
+    /// Client secret accepted (an emulator's; it is printed at start).
+    #[arg(long, default_value = DEFAULT_CLIENT_SECRET)]
+    pub client_secret: String,
+    /// Registered redirect URI; repeat for several [default: http://127.0.0.1/callback].
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uris: Vec<String>,
+    /// Fault for the next requests: ENDPOINT=FAULT[:COUNT]. Endpoints: domain,
+    /// authorize, token, revoke, app-token-v1, app-token-v2, jwks, consumer. Faults:
+    /// 400, 500, 503 (any status), 429[=SECS], delay[=MS], truncated, oversized,
+    /// drop, html, invalid-json, unknown-key, expired. Repeatable.
+    #[arg(long = "fault", value_name = "ENDPOINT=FAULT[:COUNT]")]
+    pub faults: Vec<FaultSpec>,
+}
+
+impl MockArgs {
+    /// The configuration these flags describe.
+    pub fn config(&self) -> MockConfig {
+        let redirect_uris = if self.redirect_uris.is_empty() {
+            vec![DEFAULT_REDIRECT_URI.to_owned()]
+        } else {
+            self.redirect_uris.clone()
+        };
+        MockConfig {
+            accounts: vec![self.account.clone()],
+            clients: vec![MockClient {
+                id: self.client_id.clone(),
+                secret: self.client_secret.clone(),
+                redirect_uris,
+            }],
+            port: self.port,
+            ..MockConfig::default()
+        }
+    }
+}
+
+/// Runs the emulator until Ctrl-C or SIGTERM. The first line on stdout is exactly
+/// `listening on http://127.0.0.1:<port>`, then the credentials in use.
+pub async fn run_foreground(args: MockArgs) -> std::io::Result<()> {
+    let config = args.config();
+    let handle = MockServer::builder().config(config.clone()).start().await?;
+    for f in &args.faults {
+        handle.fault(f.endpoint, f.fault.clone(), f.count);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on {}", handle.base_url())?;
+    writeln!(out, "account:       {}", handle.account())?;
+    writeln!(out, "client id:     {}", handle.client_id())?;
+    writeln!(out, "client secret: {}", handle.client_secret())?;
+    for r in config.clients.iter().flat_map(|c| &c.redirect_uris) {
+        writeln!(out, "redirect uri:  {r}")?;
+    }
+    writeln!(
+        out,
+        "domain api:    {}/api/account/{}/service/baseURI.json?version=1.0",
+        handle.base_url(),
+        handle.account()
+    )?;
+    out.flush()?;
+    drop(out);
+    wait_for_signal().await;
+    handle.shutdown();
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,99 @@
+//! What the emulator serves: accounts, clients, the user who logs in, lifetimes.
+
+use std::time::Duration;
+
+/// The default account.
+pub const DEFAULT_ACCOUNT: &str = "123456";
+/// The default client id.
+pub const DEFAULT_CLIENT_ID: &str = "sentinel-demo-client";
+/// The default client secret. Public: this is an emulator.
+pub const DEFAULT_CLIENT_SECRET: &str = "sentinel-demo-secret";
+/// The default registered redirect URI.
+pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1/callback";
+
+/// A registered application.
+#[derive(Clone, Debug)]
+pub struct MockClient {
+    /// Its client id.
+    pub id: String,
+    /// Its client secret.
+    pub secret: String,
+    /// Its registered redirect URIs.
+    pub redirect_uris: Vec<String>,
+}
+
+/// The user that authorize approves.
+#[derive(Clone, Debug)]
+pub struct MockUser {
+    /// `sub` of the ID token.
+    pub id: String,
+    /// `is_admin` of the ID token.
+    pub is_admin: bool,
+    /// `is_lpa` of the ID token.
+    pub is_lpa: bool,
+}
+
+/// Token lifetimes.
+#[derive(Clone, Copy, Debug)]
+pub struct Lifetimes {
+    /// AppJWT (default 1 h).
+    pub app_jwt: Duration,
+    /// User access token (default 1 h).
+    pub access_token: Duration,
+    /// ID token (default 10 min).
+    pub id_token: Duration,
+    /// Authorization code (default 60 s).
+    pub code: Duration,
+    /// How long a rotated-out V2 key stays in the JWKS (default 5 min).
+    pub key_grace: Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            app_jwt: Duration::from_secs(3600),
+            access_token: Duration::from_secs(3600),
+            id_token: Duration::from_secs(600),
+            code: Duration::from_secs(60),
+            key_grace: Duration::from_secs(300),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug)]
+pub struct MockConfig {
+    /// Accounts served; others get 404.
+    pub accounts: Vec<String>,
+    /// Registered applications.
+    pub clients: Vec<MockClient>,
+    /// The user that logs in.
+    pub user: MockUser,
+    /// Token lifetimes.
+    pub lifetimes: Lifetimes,
+    /// Added to the system clock, in seconds (tests move time without sleeping).
+    pub clock_offset: i64,
+    /// The port to bind on 127.0.0.1 (0: any free port).
+    pub port: u16,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            accounts: vec![DEFAULT_ACCOUNT.to_owned()],
+            clients: vec![MockClient {
+                id: DEFAULT_CLIENT_ID.to_owned(),
+                secret: DEFAULT_CLIENT_SECRET.to_owned(),
+                redirect_uris: vec![DEFAULT_REDIRECT_URI.to_owned()],
+            }],
+            user: MockUser {
+                id: "demo-user-1".to_owned(),
+                is_admin: false,
+                is_lpa: true,
+            },
+            lifetimes: Lifetimes::default(),
+            clock_offset: 0,
+            port: 0,
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Fault injection: what the next requests to an endpoint get instead of a proper
+//! answer.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The endpoints of the emulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// Domain API, both forms.
+    DomainApi,
+    /// `.../authorize`
+    Authorize,
+    /// `.../token` (code exchange and refresh)
+    Token,
+    /// `.../token/revoke`
+    Revoke,
+    /// AppJWT V1
+    AppTokenV1,
+    /// AppJWT V2
+    AppTokenV2,
+    /// `/sentinel/well-known/jwks`
+    Jwks,
+    /// IdP ConsumerJWS
+    Consumer,
+    /// Any other path.
+    Other,
+}
+
+impl Endpoint {
+    /// Every endpoint, in a fixed order.
+    pub const ALL: [Endpoint; 9] = [
+        Endpoint::DomainApi,
+        Endpoint::Authorize,
+        Endpoint::Token,
+        Endpoint::Revoke,
+        Endpoint::AppTokenV1,
+        Endpoint::AppTokenV2,
+        Endpoint::Jwks,
+        Endpoint::Consumer,
+        Endpoint::Other,
+    ];
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Which endpoint a path belongs to.
+    pub fn classify(path: &str) -> Endpoint {
+        let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match seg.as_slice() {
+            ["api", "account", _, "service", "baseURI.json"]
+            | ["api", "account", _, "service", _, "baseURI.json"] => Endpoint::DomainApi,
+            ["api", "account", _, "consumer"] => Endpoint::Consumer,
+            ["sentinel", "api", "account", _, "authorize"] => Endpoint::Authorize,
+            ["sentinel", "api", "account", _, "token"] => Endpoint::Token,
+            ["sentinel", "api", "account", _, "token", "revoke"] => Endpoint::Revoke,
+            ["sentinel", "api", "account", _, "app", "token"] => Endpoint::AppTokenV1,
+            ["sentinel", "api", "v2", "account", _, "app", "token"] => Endpoint::AppTokenV2,
+            ["sentinel", "well-known", "jwks"] => Endpoint::Jwks,
+            _ => Endpoint::Other,
+        }
+    }
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::DomainApi => "domain",
+            Endpoint::Authorize => "authorize",
+            Endpoint::Token => "token",
+            Endpoint::Revoke => "revoke",
+            Endpoint::AppTokenV1 => "app-token-v1",
+            Endpoint::AppTokenV2 => "app-token-v2",
+            Endpoint::Jwks => "jwks",
+            Endpoint::Consumer => "consumer",
+            Endpoint::Other => "other",
+        }
+    }
+}
+
+impl FromStr for Endpoint {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Endpoint::ALL
+            .into_iter()
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown endpoint {s:?}"))
+    }
+}
+
+/// What a faulty answer is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// This status with a short plain-text body.
+    Status(u16),
+    /// 429 with `Retry-After: <secs>`.
+    RateLimited(u64),
+    /// Wait this long, then answer normally.
+    Delay(Duration),
+    /// Announce the proper body's length but send only half of it, then close.
+    Truncated,
+    /// A 2 MiB body (of JSON-looking bytes).
+    Oversized,
+    /// Close the connection without answering.
+    Drop,
+    /// A 502 with an HTML error page.
+    HtmlError,
+    /// 200 with a body that is not JSON.
+    InvalidJson,
+    /// Tokens signed by a key the JWKS does not have.
+    UnknownKey,
+    /// Tokens that expired an hour ago.
+    ExpiredToken,
+}
+
+impl FromStr for Fault {
+    type Err = String;
+    /// `500`, `503`, `400` (statuses), `429` or `429=SECS`, `delay=MILLIS`,
+    /// `truncated`, `oversized`, `drop`, `html`, `invalid-json`, `unknown-key`, `expired`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, arg) = s.split_once('=').unwrap_or((s, ""));
+        let num = |d: u64| -> Result<u64, String> {
+            if arg.is_empty() {
+                Ok(d)
+            } else {
+                arg.parse()
+                    .map_err(|_| format!("bad number in fault {s:?}"))
+            }
+        };
+        Ok(match name {
+            "429" => Fault::RateLimited(num(1)?),
+            "delay" => Fault::Delay(Duration::from_millis(num(1000)?)),
+            "truncated" => Fault::Truncated,
+            "oversized" => Fault::Oversized,
+            "drop" => Fault::Drop,
+            "html" => Fault::HtmlError,
+            "invalid-json" => Fault::InvalidJson,
+            "unknown-key" => Fault::UnknownKey,
+            "expired" => Fault::ExpiredToken,
+            n => match n.parse::<u16>() {
+                Ok(code) if (100..=599).contains(&code) => Fault::Status(code),
+                _ => return Err(format!("unknown fault {s:?}")),
+            },
+        })
+    }
+}
+
+/// A `--fault` flag: `ENDPOINT=FAULT[:COUNT]`, e.g. `token=503:2`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultSpec {
+    /// Where.
+    pub endpoint: Endpoint,
+    /// What.
+    pub fault: Fault,
+    /// For how many requests.
+    pub count: usize,
+}
+
+impl FromStr for FaultSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (endpoint, rest) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected ENDPOINT=FAULT[:COUNT], got {s:?}"))?;
+        let (fault, count) = match rest.rsplit_once(':') {
+            Some((f, n)) => (f, n.parse().map_err(|_| format!("bad count in {s:?}"))?),
+            None => (rest, 1),
+        };
+        Ok(Self {
+            endpoint: endpoint.parse()?,
+            fault: fault.parse()?,
+            count,
+        })
+    }
+}

@@ -1,0 +1,139 @@
+//! The emulator's signing keys (committed, TEST-ONLY: see `keys/README.md`) and
+//! JWT signing.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::rand::SystemRandom;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use serde_json::{Value, json};
+
+/// A signing key with its `kid`.
+pub(crate) struct SigningKey {
+    pub(crate) kid: String,
+    pair: RsaKeyPair,
+    spki: &'static [u8],
+}
+
+impl SigningKey {
+    fn load(kid: &str, pk8: &[u8], spki: &'static [u8]) -> Self {
+        // The keys are compiled in and checked by the tests; a bad one is a build defect.
+        #[allow(clippy::expect_used)]
+        let pair = RsaKeyPair::from_pkcs8(pk8).expect("committed test key is valid PKCS#8");
+        Self {
+            kid: kid.to_owned(),
+            pair,
+            spki,
+        }
+    }
+
+    /// The public key as SPKI DER.
+    pub(crate) fn spki_der(&self) -> &'static [u8] {
+        self.spki
+    }
+
+    /// The public key as a JWK.
+    pub(crate) fn jwk(&self) -> Value {
+        let c: ring::signature::RsaPublicKeyComponents<Vec<u8>> = self.pair.public().into();
+        let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|x| *x == 0).collect() };
+        json!({
+            "kty": "RSA",
+            "use": "sig",
+            "alg": "RS256",
+            "kid": self.kid,
+            "n": URL_SAFE_NO_PAD.encode(strip(&c.n)),
+            "e": URL_SAFE_NO_PAD.encode(strip(&c.e)),
+        })
+    }
+
+    /// An RS256 compact JWS of `claims` with the documented header.
+    pub(crate) fn sign(&self, claims: &Value) -> String {
+        let header = json!({"kid": self.kid, "typ": "JWT", "alg": "RS256"});
+        let mut input = URL_SAFE_NO_PAD.encode(header.to_string());
+        input.push('.');
+        input.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let mut sig = vec![0u8; self.pair.public().modulus_len()];
+        // Signing with a valid key into a buffer of the modulus length cannot fail.
+        if self
+            .pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                input.as_bytes(),
+                &mut sig,
+            )
+            .is_err()
+        {
+            sig.clear();
+        }
+        input.push('.');
+        input.push_str(&URL_SAFE_NO_PAD.encode(sig));
+        input
+    }
+}
+
+/// The kid of LivePerson's V1 AppJWT key, which the emulator's V1 key imitates.
+pub const V1_KID: &str = "appjwt-13-05-17";
+/// The kid of the emulator's ID-token key.
+pub const ID_TOKEN_KID: &str = "idtoken-19-08-19";
+
+/// Every key of the emulator.
+pub(crate) struct Keys {
+    pub(crate) v1: SigningKey,
+    pub(crate) id_token: SigningKey,
+    pub(crate) rotating: [SigningKey; 3],
+    pub(crate) unknown: SigningKey,
+}
+
+impl Keys {
+    pub(crate) fn load() -> Self {
+        macro_rules! key {
+            ($kid:expr, $name:literal) => {
+                SigningKey::load(
+                    $kid,
+                    include_bytes!(concat!("../keys/test-only-", $name, ".pk8.der")),
+                    include_bytes!(concat!("../keys/test-only-", $name, ".spki.der")),
+                )
+            };
+        }
+        Self {
+            v1: key!(V1_KID, "v1"),
+            id_token: key!(ID_TOKEN_KID, "idtoken"),
+            rotating: [
+                key!("appjwt-v2-1", "rot1"),
+                key!("appjwt-v2-2", "rot2"),
+                key!("appjwt-v2-3", "rot3"),
+            ],
+            unknown: key!("unknown-key", "unknown"),
+        }
+    }
+}
+
+/// A random opaque token: 256 bits, base64url.
+pub(crate) fn opaque(prefix: &str) -> String {
+    let mut b = [0u8; 32];
+    let _ = ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut b);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(b))
+}
+
+/// Reads the claims of a JWT signed by one of `keys`, if the signature is good.
+pub(crate) fn verify<'k>(
+    token: &str,
+    keys: impl IntoIterator<Item = &'k SigningKey>,
+) -> Option<Value> {
+    let mut parts = token.split('.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    let kid = header.get("kid")?.as_str()?;
+    let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
+    let key = keys.into_iter().find(|k| k.kid == kid)?;
+    let public = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        key.pair.public().as_ref(),
+    );
+    let signed = &token[..h.len() + 1 + p.len()];
+    public.verify(signed.as_bytes(), &sig).ok()?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
+}
