@@ -1,7 +1,65 @@
-//! The `sentinel` command.
+//! `sentinel`: LivePerson Sentinel from the shell.
+//!
+//! Exit codes: 0 success; 1 the token is invalid (`verify`); 2 usage error or
+//! unreadable input; 3 network or server failure; 4 the demo found a step that did
+//! not do what it should.
 #![forbid(unsafe_code)]
 
-fn main() {
-    eprintln!("sentinel: not implemented yet");
-    std::process::exit(2);
+mod args;
+mod cmd;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::output::Failure;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout with exit 0, usage errors with 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    output::init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sentinel: cannot start the async runtime: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let out = output::Out::new(cli.global.json);
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Demo(a) => cmd::demo::run(a, &out).await,
+            Command::Domain(a) => cmd::remote::domain(a, &out).await,
+            Command::AppToken(a) => cmd::remote::app_token(a, &out).await,
+            Command::AuthorizeUrl(a) => cmd::remote::authorize_url(a, &out).await,
+            Command::Exchange(a) => cmd::remote::exchange(a, &out).await,
+            Command::Refresh(a) => cmd::remote::refresh(a, &out).await,
+            Command::Revoke(a) => cmd::remote::revoke(a, &out).await,
+            Command::Decode(a) => cmd::jwt::decode(a, &out),
+            Command::Verify(a) => cmd::jwt::verify(a, &out).await,
+            Command::Mock(a) => cmd::mock::run(a).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(&out),
+    }
+}
+
+impl Failure {
+    fn report(self, out: &output::Out) -> ExitCode {
+        out.error(&self);
+        ExitCode::from(self.code())
+    }
 }

@@ -1,0 +1,192 @@
+//! The command line, exactly as documented in README.md.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// LivePerson Sentinel from the shell: tokens, discovery, JWT checks, an emulator.
+///
+/// The client secret is read from SENTINEL_CLIENT_SECRET or, with
+/// --client-secret-stdin, from standard input; never from the command line.
+///
+/// Exit codes: 0 ok, 1 invalid token, 2 usage error or unreadable input,
+/// 3 network or server failure, 4 a demo step failed.
+#[derive(Debug, Parser)]
+#[command(name = "sentinel", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Machine-readable JSON on stdout (errors as JSON on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Log what happens (tracing, no secrets) to stderr.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole flow against an embedded emulator: no account, no network.
+    Demo(DemoArgs),
+    /// Ask the Domain API which host serves a service.
+    Domain(DomainArgs),
+    /// Get an AppJWT (client credentials) and print it.
+    AppToken(AppTokenArgs),
+    /// Print the authorize URL to send a browser to, and the state to check.
+    AuthorizeUrl(AuthorizeUrlArgs),
+    /// Exchange an authorization code for tokens.
+    Exchange(ExchangeArgs),
+    /// Refresh user tokens (refresh token from SENTINEL_REFRESH_TOKEN or stdin).
+    Refresh(RefreshArgs),
+    /// Revoke a refresh token (from SENTINEL_REFRESH_TOKEN or stdin).
+    Revoke(RefreshArgs),
+    /// Show a JWT's header and claims, UNVERIFIED.
+    Decode(DecodeArgs),
+    /// Verify a JWT's signature and claims.
+    Verify(VerifyArgs),
+    /// Run the Sentinel emulator in the foreground.
+    Mock(sentinel_mock::MockArgs),
+}
+
+/// `demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {}
+
+/// Where the Sentinel host comes from.
+#[derive(Debug, Args, Clone)]
+pub struct Location {
+    /// Sentinel host, `host[:port]` (https) or `http://` on loopback; skips discovery.
+    #[arg(long, value_name = "HOST", conflicts_with = "csds")]
+    pub domain: Option<String>,
+    /// Domain API host to discover Sentinel through.
+    #[arg(long, value_name = "HOST", default_value = "api.liveperson.net")]
+    pub csds: String,
+}
+
+/// Account and client.
+#[derive(Debug, Args, Clone)]
+pub struct App {
+    /// LivePerson account id (site id).
+    #[arg(long, value_name = "A")]
+    pub account: String,
+    /// The application's client id.
+    #[arg(long, value_name = "C")]
+    pub client_id: String,
+    /// Read the client secret from stdin instead of SENTINEL_CLIENT_SECRET.
+    #[arg(long)]
+    pub client_secret_stdin: bool,
+    #[command(flatten)]
+    pub location: Location,
+}
+
+/// `domain`
+#[derive(Debug, Args)]
+pub struct DomainArgs {
+    /// LivePerson account id (site id).
+    #[arg(long, value_name = "A")]
+    pub account: String,
+    /// Domain API host.
+    #[arg(long, value_name = "HOST", default_value = "api.liveperson.net")]
+    pub csds: String,
+    /// Service name.
+    #[arg(long, default_value = "sentinel")]
+    pub service: String,
+}
+
+/// `app-token`
+#[derive(Debug, Args)]
+pub struct AppTokenArgs {
+    #[command(flatten)]
+    pub app: App,
+    /// Use the AppJWT V2 endpoint (rotating JWKS keys).
+    #[arg(long)]
+    pub v2: bool,
+    /// Send V1 credentials in the query string (legacy; puts the secret in the URL).
+    #[arg(long, conflicts_with = "v2")]
+    pub legacy_query: bool,
+}
+
+/// `authorize-url`
+#[derive(Debug, Args)]
+pub struct AuthorizeUrlArgs {
+    /// LivePerson account id (site id).
+    #[arg(long, value_name = "A")]
+    pub account: String,
+    /// The application's client id.
+    #[arg(long, value_name = "C")]
+    pub client_id: String,
+    /// Redirect URI (required when more than one is registered).
+    #[arg(long, value_name = "U")]
+    pub redirect_uri: Option<String>,
+    #[command(flatten)]
+    pub location: Location,
+}
+
+/// `exchange`
+#[derive(Debug, Args)]
+pub struct ExchangeArgs {
+    #[command(flatten)]
+    pub app: App,
+    /// The authorization code from the callback.
+    #[arg(long, value_name = "X")]
+    pub code: String,
+    /// The redirect URI sent to authorize, if one was.
+    #[arg(long, value_name = "U")]
+    pub redirect_uri: Option<String>,
+}
+
+/// `refresh` and `revoke`
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub app: App,
+}
+
+/// `decode`
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The token, or `-` to read it from stdin.
+    #[arg(value_name = "TOKEN|-")]
+    pub token: String,
+}
+
+/// `verify`
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("keys").required(true).args(["jwks", "key", "v1_key"])))]
+pub struct VerifyArgs {
+    /// The token, or `-` to read it from stdin.
+    #[arg(value_name = "TOKEN|-")]
+    pub token: String,
+    /// A JWKS file, or an https:// (or loopback http://) URL to fetch it from.
+    #[arg(long, value_name = "FILE|URL")]
+    pub jwks: Option<String>,
+    /// An RSA public key, PEM (SPKI or PKCS#1).
+    #[arg(long, value_name = "PEM_FILE")]
+    pub key: Option<PathBuf>,
+    /// LivePerson's published V1 AppJWT key.
+    #[arg(long)]
+    pub v1_key: bool,
+    /// Required audience.
+    #[arg(long, value_name = "A")]
+    pub aud: Option<String>,
+    /// Required issuer (`Sentinel` for AppJWTs, `sentinel` for ID tokens).
+    #[arg(long, value_name = "I")]
+    pub iss: Option<String>,
+    /// Verify as of this time instead of now.
+    #[arg(long, value_name = "UNIX_SECONDS")]
+    pub now: Option<u64>,
+    /// Clock leeway for exp/nbf/iat.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub leeway: u64,
+    /// Allowed algorithm (repeatable; default RS256). HMAC and none are never allowed.
+    #[arg(long, value_name = "ALG")]
+    pub alg: Vec<String>,
+}

@@ -1,0 +1,185 @@
+//! Commands that talk to Sentinel or the Domain API.
+
+use sentinel_proto::{
+    AccountId, AppJwtVersion, AuthorizationCode, ClientConfig, ClientId, ClientSecret, DomainApi,
+    Host, RedirectUri, RefreshToken, State, TokenResponse,
+};
+use sentinel_reqwest::SentinelClient;
+use serde_json::json;
+
+use crate::args::{
+    App, AppTokenArgs, AuthorizeUrlArgs, DomainArgs, ExchangeArgs, Location, RefreshArgs,
+};
+use crate::cmd::read_stdin;
+use crate::output::{Failure, Out};
+
+const MAX_SECRET: usize = 4096;
+
+fn host(flag: &str, value: &str) -> Result<Host, Failure> {
+    Host::parse(value).map_err(|e| Failure::Usage(format!("--{flag} {value:?}: {e}")))
+}
+
+fn client_secret(app: &App) -> Result<ClientSecret, Failure> {
+    if app.client_secret_stdin {
+        return Ok(ClientSecret::new(read_stdin("client secret", MAX_SECRET)?));
+    }
+    match std::env::var("SENTINEL_CLIENT_SECRET") {
+        Ok(s) if !s.is_empty() => Ok(ClientSecret::new(s)),
+        _ => Err(Failure::Usage(
+            "no client secret: set SENTINEL_CLIENT_SECRET or pass --client-secret-stdin".into(),
+        )),
+    }
+}
+
+fn located(config: ClientConfig, location: &Location) -> Result<ClientConfig, Failure> {
+    let config = config.with_csds(host("csds", &location.csds)?);
+    Ok(match &location.domain {
+        Some(d) => config.with_sentinel_host(host("domain", d)?),
+        None => config,
+    })
+}
+
+fn client_for(app: &App, secret: ClientSecret) -> Result<ClientConfig, Failure> {
+    let config = ClientConfig::new(
+        AccountId::new(app.account.as_str())?,
+        ClientId::new(app.client_id.as_str())?,
+        secret,
+    );
+    located(config, &app.location)
+}
+
+fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
+    Ok(SentinelClient::new(config)?)
+}
+
+/// `sentinel domain`
+pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
+    let api = DomainApi::new(host("csds", &a.csds)?, AccountId::new(a.account.as_str())?);
+    let request = api.service_request(&a.service)?;
+    // The Domain API needs no credentials: a client with a placeholder secret
+    // sends the request, which carries none.
+    let config = ClientConfig::new(
+        api.account().clone(),
+        ClientId::new("sentinel-cli")?,
+        ClientSecret::new(""),
+    );
+    let client = connect(config)?;
+    let response = client.send(request).await?;
+    let found = api.parse_service(&response, &a.service)?;
+    out.result(
+        found.base_url(),
+        json!({"service": a.service, "account": a.account, "host": found.authority(), "base_url": found.base_url()}),
+    );
+    Ok(())
+}
+
+/// `sentinel app-token`
+pub async fn app_token(a: AppTokenArgs, out: &Out) -> Result<(), Failure> {
+    let version = if a.v2 {
+        AppJwtVersion::V2
+    } else {
+        AppJwtVersion::V1
+    };
+    let config = client_for(&a.app, client_secret(&a.app)?)?
+        .with_app_jwt_version(version)
+        .with_legacy_query_credentials(a.legacy_query);
+    let client = connect(config)?;
+    let token = client.app_token().await?;
+    out.result(
+        token.value().secret(),
+        json!({
+            "access_token": token.value().secret(),
+            "token_type": "Bearer",
+            "expires_at": token.expires_at().as_secs(),
+        }),
+    );
+    Ok(())
+}
+
+/// `sentinel authorize-url`
+pub async fn authorize_url(a: AuthorizeUrlArgs, out: &Out) -> Result<(), Failure> {
+    let redirect = a.redirect_uri.map(RedirectUri::new).transpose()?;
+    // Authorize takes no secret; the placeholder is never sent.
+    let config = located(
+        ClientConfig::new(
+            AccountId::new(a.account.as_str())?,
+            ClientId::new(a.client_id.as_str())?,
+            ClientSecret::new(""),
+        ),
+        &a.location,
+    )?;
+    let client = connect(config)?;
+    let state = State::generate()?;
+    let url = client.authorize_url(redirect.as_ref(), &state).await?;
+    out.result(
+        &format!("{url}\nstate: {}", state.as_str()),
+        json!({"url": url.as_str(), "state": state.as_str()}),
+    );
+    Ok(())
+}
+
+/// `sentinel exchange`
+pub async fn exchange(a: ExchangeArgs, out: &Out) -> Result<(), Failure> {
+    let redirect = a.redirect_uri.map(RedirectUri::new).transpose()?;
+    let client = connect(client_for(&a.app, client_secret(&a.app)?)?)?;
+    let tokens = client
+        .exchange_code(&AuthorizationCode::new(a.code), redirect.as_ref())
+        .await?;
+    print_tokens(&tokens, out);
+    Ok(())
+}
+
+fn refresh_token(app: &App) -> Result<RefreshToken, Failure> {
+    if let Ok(t) = std::env::var("SENTINEL_REFRESH_TOKEN") {
+        if !t.is_empty() {
+            return Ok(RefreshToken::new(t));
+        }
+    }
+    if app.client_secret_stdin {
+        return Err(Failure::Usage(
+            "stdin carries the client secret: set SENTINEL_REFRESH_TOKEN".into(),
+        ));
+    }
+    Ok(RefreshToken::new(read_stdin("refresh token", MAX_SECRET)?))
+}
+
+/// `sentinel refresh`
+pub async fn refresh(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
+    let rt = refresh_token(&a.app)?;
+    let client = connect(client_for(&a.app, client_secret(&a.app)?)?)?;
+    let tokens = client.refresh(&rt).await?;
+    print_tokens(&tokens, out);
+    Ok(())
+}
+
+/// `sentinel revoke`
+pub async fn revoke(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
+    let rt = refresh_token(&a.app)?;
+    let client = connect(client_for(&a.app, client_secret(&a.app)?)?)?;
+    client.revoke(&rt).await?;
+    out.result("revoked", json!({"revoked": true}));
+    Ok(())
+}
+
+fn print_tokens(t: &TokenResponse, out: &Out) {
+    let mut human = format!("access_token: {}", t.access_token.secret());
+    if let Some(rt) = &t.refresh_token {
+        human.push_str(&format!("\nrefresh_token: {}", rt.secret()));
+    }
+    if let Some(id) = &t.id_token {
+        human.push_str(&format!("\nid_token: {}", id.secret()));
+    }
+    if let Some(e) = t.expires_in {
+        human.push_str(&format!("\nexpires_in: {}", e.as_secs()));
+    }
+    out.result(
+        &human,
+        json!({
+            "access_token": t.access_token.secret(),
+            "token_type": "Bearer",
+            "refresh_token": t.refresh_token.as_ref().map(|r| r.secret()),
+            "id_token": t.id_token.as_ref().map(|r| r.secret()),
+            "expires_in": t.expires_in.map(|d| d.as_secs()),
+        }),
+    );
+}
