@@ -130,10 +130,10 @@ pub async fn exchange(a: ExchangeArgs, out: &Out) -> Result<(), Failure> {
 }
 
 fn refresh_token(app: &App) -> Result<RefreshToken, Failure> {
-    if let Ok(t) = std::env::var("SENTINEL_REFRESH_TOKEN") {
-        if !t.is_empty() {
-            return Ok(RefreshToken::new(t));
-        }
+    if let Ok(t) = std::env::var("SENTINEL_REFRESH_TOKEN")
+        && !t.is_empty()
+    {
+        return Ok(RefreshToken::new(t));
     }
     if app.client_secret_stdin {
         return Err(Failure::Usage(
