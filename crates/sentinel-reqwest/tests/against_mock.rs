@@ -1,0 +1,452 @@
+//! sentinel-reqwest end to end against the emulator over real loopback HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sentinel_mock::{Endpoint, Fault, MockClient, MockConfig, MockHandle, MockServer};
+use sentinel_proto::jwt::{JwtError, KeySet, RsaPublicKey};
+use sentinel_proto::{
+    AccountId, AppJwtVersion, ClientConfig, ClientId, ClientSecret, Error, Host, OAuthErrorCode,
+    RedirectUri, RefreshPolicy, RetryPolicy, State, TransportErrorKind, parse_callback,
+};
+use sentinel_reqwest::SentinelClient;
+
+const SECRET: &str = "SECRET-MARKER-7f3a";
+const REDIRECT: &str = "http://127.0.0.1/callback";
+
+async fn mock() -> MockHandle {
+    let config = MockConfig {
+        clients: vec![MockClient {
+            id: "client-under-test".into(),
+            secret: SECRET.into(),
+            redirect_uris: vec![REDIRECT.into()],
+        }],
+        ..MockConfig::default()
+    };
+    MockServer::builder().config(config).start().await.unwrap()
+}
+
+fn config(m: &MockHandle) -> ClientConfig {
+    let v1 = RsaPublicKey::from_spki_der(m.v1_public_key_spki_der())
+        .unwrap()
+        .with_kid(sentinel_mock::V1_KID);
+    ClientConfig::new(
+        AccountId::new(m.account()).unwrap(),
+        ClientId::new(m.client_id()).unwrap(),
+        ClientSecret::new(m.client_secret()),
+    )
+    .with_csds(Host::parse(&m.base_url()).unwrap())
+    .with_v1_keys(KeySet::new().with(v1))
+    // Fast retries: the policy is tested in sentinel-proto; here, the wiring.
+    .with_retry(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
+}
+
+fn client(m: &MockHandle) -> SentinelClient {
+    SentinelClient::new(config(m)).unwrap()
+}
+
+fn assert_no_secret(text: &str) {
+    assert!(!text.contains(SECRET), "secret leaked: {text}");
+}
+
+fn assert_clean(err: &Error) {
+    assert_no_secret(&format!("{err} {err:?}"));
+}
+
+/// Follows authorize like a browser and returns the code.
+async fn login(c: &SentinelClient, redirect: &RedirectUri) -> sentinel_proto::AuthorizationCode {
+    let state = State::generate().unwrap();
+    let url = c.authorize_url(Some(redirect), &state).await.unwrap();
+    let req = http::Request::get(url.as_str()).body(Vec::new()).unwrap();
+    let resp = c.send(req).await.unwrap();
+    assert_eq!(resp.status(), 302, "redirect returned, not followed");
+    let location = resp.headers()["location"].to_str().unwrap();
+    parse_callback(location, &state).unwrap()
+}
+
+#[tokio::test]
+async fn every_operation_end_to_end() {
+    let m = mock().await;
+    let c = client(&m);
+    assert_eq!(c.sentinel().await.unwrap().host().authority(), m.host());
+    assert_eq!(c.idp_host().await.unwrap().authority(), m.host());
+
+    let t = c.app_token().await.unwrap();
+    let claims = c.verify_app_token(t.value()).await.unwrap();
+    assert_eq!(claims.iss, "Sentinel");
+    assert_eq!(claims.azp.as_deref(), Some(m.client_id()));
+
+    let redirect = RedirectUri::new(REDIRECT).unwrap();
+    let code = login(&c, &redirect).await;
+    let tokens = c.exchange_code(&code, Some(&redirect)).await.unwrap();
+    let id = c
+        .verify_id_token(tokens.id_token.as_ref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(id.iss, "sentinel");
+    assert!(id.aud.contains(m.client_id()));
+
+    let rt = tokens.refresh_token.unwrap();
+    let refreshed = c.refresh(&rt).await.unwrap();
+    let rt2 = refreshed.refresh_token.unwrap();
+    assert_ne!(rt, rt2, "the emulator rotates refresh tokens");
+    c.revoke(&rt2).await.unwrap();
+    let err = c.refresh(&rt2).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::OAuth { error, .. } if *error.code() == OAuthErrorCode::InvalidGrant)
+    );
+    assert_clean(&err);
+
+    let jws = c.consumer_jws("consumer-1").await.unwrap();
+    assert_eq!(jws.secret().split('.').count(), 3);
+}
+
+#[tokio::test]
+async fn v2_tokens_verify_against_the_jwks_and_follow_rotation() {
+    let m = mock().await;
+    let c = SentinelClient::new(config(&m).with_app_jwt_version(AppJwtVersion::V2)).unwrap();
+    let t = c.app_token().await.unwrap();
+    c.verify_app_token(t.value()).await.unwrap();
+    assert_eq!(m.count(Endpoint::Jwks), 1);
+
+    // A new kid is unknown to the cached JWKS: one refetch, then it verifies.
+    m.rotate_keys();
+    c.invalidate_app_token();
+    let t2 = c.app_token().await.unwrap();
+    c.verify_app_token(t2.value()).await.unwrap();
+    assert_eq!(m.count(Endpoint::Jwks), 2);
+}
+
+#[tokio::test]
+async fn token_is_reused_from_the_cache() {
+    let m = mock().await;
+    let c = client(&m);
+    let a = c.app_token().await.unwrap();
+    let b = c.app_token().await.unwrap();
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+    assert_eq!(m.count(Endpoint::DomainApi), 1, "discovery cached too");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_ahead_renews_in_the_background_while_serving() {
+    let m = mock().await;
+    // A margin as long as the lifetime: every cached read is refresh-ahead.
+    let c =
+        SentinelClient::new(config(&m).with_refresh_policy(
+            RefreshPolicy::default().with_min_margin(Duration::from_secs(7200)),
+        ))
+        .unwrap();
+    let first = c.app_token().await.unwrap();
+    let served = c.app_token().await.unwrap();
+    assert!(
+        Arc::ptr_eq(&first, &served),
+        "served the current token at once"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while m.count(Endpoint::AppTokenV1) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "background renewal never happened"
+        );
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut renewed = c.app_token().await.unwrap();
+    while Arc::ptr_eq(&renewed, &first) {
+        assert!(Instant::now() < deadline, "renewed token never stored");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        renewed = c.app_token().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_callers_at_expiry_make_one_request() {
+    let m = mock().await;
+    let c = client(&m);
+    // The first token is born expired: the cache must renew it before use.
+    m.fault(Endpoint::AppTokenV1, Fault::ExpiredToken, 1);
+    c.app_token().await.unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+    // Hold the renewal open so that all callers pile up behind it.
+    m.fault(
+        Endpoint::AppTokenV1,
+        Fault::Delay(Duration::from_millis(300)),
+        1,
+    );
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.app_token().await.map(|t| t.expires_at()) })
+        })
+        .collect();
+    let results = futures::future::join_all(tasks).await;
+    let first = results[0].as_ref().unwrap().as_ref().unwrap();
+    for r in &results {
+        assert_eq!(r.as_ref().unwrap().as_ref().unwrap(), first);
+    }
+    assert_eq!(
+        m.count(Endpoint::AppTokenV1),
+        2,
+        "exactly one renewal request"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_share_the_leaders_error() {
+    let m = mock().await;
+    let c = SentinelClient::new(config(&m).with_retry(RetryPolicy::never())).unwrap();
+    m.fault(
+        Endpoint::DomainApi,
+        Fault::Delay(Duration::from_millis(200)),
+        1,
+    );
+    m.fault(Endpoint::AppTokenV1, Fault::Status(400), 1);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.app_token().await })
+        })
+        .collect();
+    for r in futures::future::join_all(tasks).await {
+        let err = r.unwrap().unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    }
+    assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+}
+
+#[tokio::test]
+async fn transient_statuses_are_retried_then_succeed() {
+    let m = mock().await;
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::Status(503), 2);
+    c.app_token().await.unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 3);
+}
+
+#[tokio::test]
+async fn persistent_5xx_gives_up_after_three_attempts() {
+    let m = mock().await;
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::HtmlError, 5);
+    let err = c.app_token().await.unwrap_err();
+    match &err {
+        Error::Status { status, body, .. } => {
+            assert_eq!(status.as_u16(), 502);
+            assert!(body.content_type().unwrap().starts_with("text/html"));
+        }
+        other => panic!("expected a status error, got {other:?}"),
+    }
+    assert_eq!(m.count(Endpoint::AppTokenV1), 3);
+    assert_clean(&err);
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let m = mock().await;
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::Status(400), 1);
+    let err = c.app_token().await.unwrap_err();
+    assert!(matches!(err, Error::Status { status, .. } if status == 400));
+    assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_or_reported() {
+    let m = mock().await;
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::RateLimited(0), 1);
+    c.app_token().await.unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 2);
+
+    let c = client(&m);
+    m.reset_counters();
+    m.fault(Endpoint::AppTokenV1, Fault::RateLimited(3600), 1);
+    let err = c.app_token().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
+    assert!(err.retry_after().is_some());
+    assert_eq!(m.count(Endpoint::AppTokenV1), 1, "an hour is not waited");
+}
+
+#[tokio::test]
+async fn broken_connections_are_transport_errors_and_retried() {
+    let m = mock().await;
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::Drop, 1);
+    m.fault(Endpoint::AppTokenV1, Fault::Truncated, 1);
+    c.app_token().await.unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 3);
+
+    let c = SentinelClient::new(config(&m).with_retry(RetryPolicy::never())).unwrap();
+    m.reset_counters();
+    m.fault(Endpoint::AppTokenV1, Fault::Truncated, 1);
+    let err = c.app_token().await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert_clean(&err);
+}
+
+#[tokio::test]
+async fn oversized_body_is_rejected_not_retried() {
+    let m = mock().await;
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::Oversized, 1);
+    let err = c.app_token().await.unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
+    assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+}
+
+#[tokio::test]
+async fn invalid_json_is_an_unusable_body() {
+    let m = mock().await;
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::InvalidJson, 1);
+    let err = c.app_token().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidBody { .. }), "{err:?}");
+    assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+}
+
+#[tokio::test]
+async fn tokens_from_an_unknown_key_or_expired_fail_verification() {
+    let m = mock().await;
+    let c = SentinelClient::new(config(&m).with_app_jwt_version(AppJwtVersion::V2)).unwrap();
+    m.fault(Endpoint::AppTokenV2, Fault::UnknownKey, 1);
+    let t = c.fetch_app_token().await.unwrap().0;
+    let err = c.verify_app_token(&t).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Jwt(JwtError::UnknownKid { .. })),
+        "{err:?}"
+    );
+    // The unknown kid forced exactly one (rate-limited) refetch.
+    assert_eq!(m.count(Endpoint::Jwks), 2);
+    let err = c.verify_app_token(&t).await.unwrap_err();
+    assert!(matches!(err, Error::Jwt(JwtError::UnknownKid { .. })));
+    assert_eq!(m.count(Endpoint::Jwks), 2, "refetch rate-limited");
+
+    m.fault(Endpoint::AppTokenV2, Fault::ExpiredToken, 1);
+    let t = c.fetch_app_token().await.unwrap().0;
+    let err = c.verify_app_token(&t).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Jwt(JwtError::Expired { .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn code_exchange_is_never_retried() {
+    let m = mock().await;
+    let c = client(&m);
+    let redirect = RedirectUri::new(REDIRECT).unwrap();
+    let code = login(&c, &redirect).await;
+    m.fault(Endpoint::Token, Fault::Status(503), 1);
+    let err = c.exchange_code(&code, Some(&redirect)).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(m.count(Endpoint::Token), 1);
+}
+
+#[tokio::test]
+async fn refresh_is_retried_and_a_failure_keeps_the_old_token_usable() {
+    let m = mock().await;
+    let c = client(&m);
+    let redirect = RedirectUri::new(REDIRECT).unwrap();
+    let code = login(&c, &redirect).await;
+    let rt = c
+        .exchange_code(&code, Some(&redirect))
+        .await
+        .unwrap()
+        .refresh_token
+        .unwrap();
+    m.reset_counters();
+    m.fault(Endpoint::Token, Fault::Status(500), 5);
+    assert!(c.refresh(&rt).await.is_err());
+    assert_eq!(m.count(Endpoint::Token), 3);
+    // The server never saw the token used: it still works.
+    m.clear_faults();
+    m.reset_counters();
+    c.refresh(&rt).await.unwrap();
+    assert_eq!(m.count(Endpoint::Token), 1);
+}
+
+#[tokio::test]
+async fn timeout_is_honoured() {
+    let m = mock().await;
+    let c = SentinelClient::with_timeouts(
+        config(&m).with_retry(RetryPolicy::never()),
+        Duration::from_secs(5),
+        Duration::from_millis(300),
+    )
+    .unwrap();
+    m.fault(Endpoint::DomainApi, Fault::Delay(Duration::from_secs(3)), 1);
+    let start = Instant::now();
+    let err = c.app_token().await.unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn legacy_query_credentials_work_when_asked_for() {
+    let m = mock().await;
+    let c = SentinelClient::new(config(&m).with_legacy_query_credentials(true)).unwrap();
+    c.app_token().await.unwrap();
+    let log = m.request_log();
+    let app = log
+        .iter()
+        .find(|e| e.endpoint == Endpoint::AppTokenV1)
+        .unwrap();
+    assert!(app.params.iter().any(|p| p == "client_secret"));
+}
+
+#[test]
+fn secrets_never_reach_tracing_output() {
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let (code_text, rt_text) = tracing::subscriber::with_default(subscriber, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let m = mock().await;
+            let c = client(&m);
+            m.fault(Endpoint::AppTokenV1, Fault::Status(500), 1);
+            c.app_token().await.unwrap();
+            let redirect = RedirectUri::new(REDIRECT).unwrap();
+            let code = login(&c, &redirect).await;
+            let t = c.exchange_code(&code, Some(&redirect)).await.unwrap();
+            let rt = t.refresh_token.unwrap();
+            c.revoke(&rt).await.unwrap();
+            let _ = c.refresh(&rt).await.unwrap_err();
+            (code.secret().to_owned(), rt.secret().to_owned())
+        })
+    });
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("sentinel"),
+        "tracing captured nothing: {logs}"
+    );
+    assert_no_secret(&logs);
+    assert!(!logs.contains(&code_text));
+    assert!(!logs.contains(&rt_text));
+}
