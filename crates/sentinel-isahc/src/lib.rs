@@ -31,9 +31,11 @@ mod transport;
 use std::time::Duration;
 
 use http::{Request, Response};
+use sentinel_proto::jwt::{AppJwtClaims, IdTokenClaims, KeySet};
 use sentinel_proto::{
-    AuthorizationCode, CachedAppJwt, Client, ClientConfig, ConsumerJws, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, Error, Host, RedirectUri, RefreshToken, Sentinel, State, TokenResponse,
+    AppJwt, AuthorizationCode, CachedAppJwt, Client, ClientConfig, ConsumerJws,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error, Expiry, Host, IdToken, RedirectUri,
+    RefreshToken, Sentinel, State, TokenResponse,
 };
 
 pub use transport::IsahcTransport;
@@ -95,6 +97,31 @@ impl SentinelClient {
     /// The cached AppJWT; see [`Client::app_token`].
     pub fn app_token(&self) -> Result<CachedAppJwt, Error> {
         block_on(self.inner.app_token())
+    }
+
+    /// Requests a new AppJWT, bypassing the cache; see [`Client::fetch_app_token`].
+    pub fn fetch_app_token(&self) -> Result<(AppJwt, Expiry), Error> {
+        block_on(self.inner.fetch_app_token())
+    }
+
+    /// Forgets the cached AppJWT.
+    pub fn invalidate_app_token(&self) {
+        self.inner.invalidate_app_token();
+    }
+
+    /// Verifies an AppJWT; see [`Client::verify_app_token`].
+    pub fn verify_app_token(&self, token: &AppJwt) -> Result<AppJwtClaims, Error> {
+        block_on(self.inner.verify_app_token(token))
+    }
+
+    /// Verifies an ID token; see [`Client::verify_id_token`].
+    pub fn verify_id_token(&self, token: &IdToken) -> Result<IdTokenClaims, Error> {
+        block_on(self.inner.verify_id_token(token))
+    }
+
+    /// Sentinel's JWKS, cached; see [`Client::jwks`].
+    pub fn jwks(&self) -> Result<KeySet, Error> {
+        block_on(self.inner.jwks())
     }
 
     /// The authorize URL; see [`Client::authorize_url`].

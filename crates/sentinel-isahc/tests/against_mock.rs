@@ -1,0 +1,253 @@
+//! sentinel-isahc end to end against the emulator over real loopback HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use sentinel_isahc::SentinelClient;
+use sentinel_mock::{Endpoint, Fault, MockClient, MockConfig, MockHandle, MockServer};
+use sentinel_proto::jwt::{KeySet, RsaPublicKey};
+use sentinel_proto::{
+    AccountId, AppJwtVersion, ClientConfig, ClientId, ClientSecret, Error, Host, OAuthErrorCode,
+    RedirectUri, RetryPolicy, State, TransportErrorKind, parse_callback,
+};
+
+const SECRET: &str = "SECRET-MARKER-b81c";
+const REDIRECT: &str = "http://127.0.0.1/callback";
+
+fn mock() -> MockHandle {
+    let config = MockConfig {
+        clients: vec![MockClient {
+            id: "blocking-client".into(),
+            secret: SECRET.into(),
+            redirect_uris: vec![REDIRECT.into()],
+        }],
+        ..MockConfig::default()
+    };
+    MockServer::builder()
+        .config(config)
+        .start_blocking()
+        .unwrap()
+}
+
+fn config(m: &MockHandle) -> ClientConfig {
+    let v1 = RsaPublicKey::from_spki_der(m.v1_public_key_spki_der())
+        .unwrap()
+        .with_kid(sentinel_mock::V1_KID);
+    ClientConfig::new(
+        AccountId::new(m.account()).unwrap(),
+        ClientId::new(m.client_id()).unwrap(),
+        ClientSecret::new(m.client_secret()),
+    )
+    .with_csds(Host::parse(&m.base_url()).unwrap())
+    .with_v1_keys(KeySet::new().with(v1))
+    .with_retry(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
+}
+
+fn client(m: &MockHandle) -> SentinelClient {
+    SentinelClient::new(config(m)).unwrap()
+}
+
+fn assert_clean(err: &Error) {
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(SECRET), "secret leaked: {text}");
+}
+
+fn login(c: &SentinelClient, redirect: &RedirectUri) -> sentinel_proto::AuthorizationCode {
+    let state = State::generate().unwrap();
+    let url = c.authorize_url(Some(redirect), &state).unwrap();
+    let resp = c
+        .send(http::Request::get(url.as_str()).body(Vec::new()).unwrap())
+        .unwrap();
+    assert_eq!(resp.status(), 302, "redirect returned, not followed");
+    parse_callback(resp.headers()["location"].to_str().unwrap(), &state).unwrap()
+}
+
+#[test]
+fn every_operation_end_to_end() {
+    let m = mock();
+    let c = client(&m);
+    assert_eq!(c.sentinel().unwrap().host().authority(), m.host());
+    let t = c.app_token().unwrap();
+    assert_eq!(c.verify_app_token(t.value()).unwrap().iss, "Sentinel");
+
+    let redirect = RedirectUri::new(REDIRECT).unwrap();
+    let code = login(&c, &redirect);
+    let tokens = c.exchange_code(&code, Some(&redirect)).unwrap();
+    let id = c
+        .verify_id_token(tokens.id_token.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(id.sub, "demo-user-1");
+    let rt = tokens.refresh_token.unwrap();
+    let rt2 = c.refresh(&rt).unwrap().refresh_token.unwrap();
+    c.revoke(&rt2).unwrap();
+    let err = c.refresh(&rt2).unwrap_err();
+    assert!(
+        matches!(&err, Error::OAuth { error, .. } if *error.code() == OAuthErrorCode::InvalidGrant)
+    );
+    assert_clean(&err);
+    assert_eq!(
+        c.consumer_jws("consumer-1")
+            .unwrap()
+            .secret()
+            .split('.')
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn v2_tokens_verify_against_the_jwks() {
+    let m = mock();
+    let c = SentinelClient::new(config(&m).with_app_jwt_version(AppJwtVersion::V2)).unwrap();
+    let t = c.app_token().unwrap();
+    c.verify_app_token(t.value()).unwrap();
+}
+
+#[test]
+fn token_is_reused_from_the_cache() {
+    let m = mock();
+    let c = client(&m);
+    let a = c.app_token().unwrap();
+    let b = c.app_token().unwrap();
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+}
+
+#[test]
+fn sixty_four_threads_at_expiry_make_one_request() {
+    let m = mock();
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::ExpiredToken, 1);
+    c.app_token().unwrap();
+    m.fault(
+        Endpoint::AppTokenV1,
+        Fault::Delay(Duration::from_millis(300)),
+        1,
+    );
+    let barrier = Arc::new(Barrier::new(64));
+    let threads: Vec<_> = (0..64)
+        .map(|_| {
+            let c = c.clone();
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                c.app_token().unwrap().expires_at()
+            })
+        })
+        .collect();
+    let expiries: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(expiries.iter().all(|e| *e == expiries[0]));
+    assert_eq!(
+        m.count(Endpoint::AppTokenV1),
+        2,
+        "exactly one renewal request"
+    );
+}
+
+#[test]
+fn faults_map_to_typed_errors_and_retries() {
+    let m = mock();
+    let c = client(&m);
+    m.fault(Endpoint::AppTokenV1, Fault::Status(503), 1);
+    m.fault(Endpoint::AppTokenV1, Fault::Drop, 1);
+    c.app_token().unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 3);
+
+    let once = SentinelClient::new(config(&m).with_retry(RetryPolicy::never())).unwrap();
+    let cases: [(Fault, fn(&Error) -> bool); 6] = [
+        (
+            Fault::Status(500),
+            |e| matches!(e, Error::Status { status, .. } if *status == 500),
+        ),
+        (
+            Fault::HtmlError,
+            |e| matches!(e, Error::Status { status, .. } if *status == 502),
+        ),
+        (Fault::InvalidJson, |e| {
+            matches!(e, Error::InvalidBody { .. })
+        }),
+        (Fault::Oversized, |e| {
+            matches!(e, Error::BodyTooLarge { .. })
+        }),
+        (Fault::Truncated, |e| matches!(e, Error::Transport(_))),
+        (Fault::RateLimited(7), |e| {
+            e.status().is_some_and(|s| s == 429) && e.retry_after().is_some()
+        }),
+    ];
+    for (fault, check) in cases {
+        m.reset_counters();
+        m.fault(Endpoint::AppTokenV1, fault.clone(), 1);
+        let err = once.fetch_app_token().unwrap_err();
+        assert!(check(&err), "{fault:?} gave {err:?}");
+        assert_clean(&err);
+        assert_eq!(m.count(Endpoint::AppTokenV1), 1, "{fault:?}");
+    }
+}
+
+#[test]
+fn code_exchange_is_never_retried() {
+    let m = mock();
+    let c = client(&m);
+    let redirect = RedirectUri::new(REDIRECT).unwrap();
+    let code = login(&c, &redirect);
+    m.fault(Endpoint::Token, Fault::Status(503), 1);
+    assert!(c.exchange_code(&code, Some(&redirect)).is_err());
+    assert_eq!(m.count(Endpoint::Token), 1);
+}
+
+#[test]
+fn timeout_is_honoured() {
+    let m = mock();
+    let c = SentinelClient::with_timeouts(
+        config(&m).with_retry(RetryPolicy::never()),
+        Duration::from_secs(5),
+        Duration::from_millis(300),
+    )
+    .unwrap();
+    m.fault(Endpoint::DomainApi, Fault::Delay(Duration::from_secs(3)), 1);
+    let start = Instant::now();
+    let err = c.app_token().unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn secrets_never_reach_tracing_output() {
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let m = mock();
+    tracing::subscriber::with_default(subscriber, || {
+        let c = client(&m);
+        m.fault(Endpoint::AppTokenV1, Fault::Status(500), 1);
+        c.app_token().unwrap();
+        let redirect = RedirectUri::new(REDIRECT).unwrap();
+        let code = login(&c, &redirect);
+        c.exchange_code(&code, Some(&redirect)).unwrap();
+    });
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("sentinel"), "tracing captured nothing");
+    assert!(!logs.contains(SECRET));
+}
