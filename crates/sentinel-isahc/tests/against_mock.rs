@@ -155,7 +155,8 @@ fn faults_map_to_typed_errors_and_retries() {
     assert_eq!(m.count(Endpoint::AppTokenV1), 3);
 
     let once = SentinelClient::new(config(&m).with_retry(RetryPolicy::never())).unwrap();
-    let cases: [(Fault, fn(&Error) -> bool); 6] = [
+    type Check = fn(&Error) -> bool;
+    let cases: [(Fault, Check); 6] = [
         (
             Fault::Status(500),
             |e| matches!(e, Error::Status { status, .. } if *status == 500),
