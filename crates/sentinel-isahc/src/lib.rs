@@ -79,6 +79,14 @@ impl SentinelClient {
         })
     }
 
+    /// A client over the caller's own `isahc::HttpClient`. Build it with
+    /// `RedirectPolicy::None`: a redirect is a way to send credentials elsewhere.
+    pub fn with_http_client(config: ClientConfig, http: isahc::HttpClient) -> Self {
+        Self {
+            inner: Client::new(config, IsahcTransport::with_http_client(http)),
+        }
+    }
+
     /// The protocol client underneath.
     pub fn client(&self) -> &Client<IsahcTransport> {
         &self.inner
