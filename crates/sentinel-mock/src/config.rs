@@ -5,7 +5,7 @@ use std::time::Duration;
 /// The default account.
 pub const DEFAULT_ACCOUNT: &str = "123456";
 /// The default client id.
-pub const DEFAULT_CLIENT_ID: &str = "sentinel-demo-client";
+pub const DEFAULT_CLIENT_ID: &str = "6f1c2b7e-3a94-4d0f-9b58-2e7c41a0d9e3";
 /// The default client secret. Public: this is an emulator.
 pub const DEFAULT_CLIENT_SECRET: &str = "sentinel-demo-secret";
 /// The default registered redirect URI.

@@ -45,8 +45,22 @@ impl Endpoint {
         self as usize
     }
 
-    /// Which endpoint a path belongs to.
-    pub fn classify(path: &str) -> Endpoint {
+    /// Which endpoint a request belongs to: by path, and for the V1 AppJWT path
+    /// by its `v` query parameter too (`?v=2.0` asks for a V2 token).
+    pub(crate) fn classify(path: &str, query: Option<&str>) -> Endpoint {
+        let endpoint = Self::classify_path(path);
+        let v2 = || {
+            url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .any(|(k, v)| k == "v" && v == "2.0")
+        };
+        if endpoint == Endpoint::AppTokenV1 && v2() {
+            Endpoint::AppTokenV2
+        } else {
+            endpoint
+        }
+    }
+
+    fn classify_path(path: &str) -> Endpoint {
         let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match seg.as_slice() {
             ["api", "account", _, "service", "baseURI.json"]
@@ -91,15 +105,18 @@ impl FromStr for Endpoint {
 /// What a faulty answer is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
-    /// This status with a short plain-text body.
+    /// This status with a short plain-text body (an informational or invalid
+    /// status becomes 500).
     Status(u16),
     /// 429 with `Retry-After: <secs>`.
     RateLimited(u64),
     /// Wait this long, then answer normally.
     Delay(Duration),
-    /// Announce the proper body's length but send only half of it, then close.
+    /// Announce the proper body's length (at least 64 bytes) but send only half
+    /// of it, then close the connection.
     Truncated,
-    /// A 2 MiB body (of JSON-looking bytes).
+    /// A 200 with a 2 MiB body of JSON-looking bytes, chunked (no
+    /// `Content-Length`).
     Oversized,
     /// Close the connection without answering.
     Drop,
@@ -107,9 +124,12 @@ pub enum Fault {
     HtmlError,
     /// 200 with a body that is not JSON.
     InvalidJson,
-    /// Tokens signed by a key the JWKS does not have.
+    /// Tokens signed by a key the JWKS does not have (kid `unknown-key`). Applies
+    /// where tokens are issued (the ID token of [`Endpoint::Token`], AppJWTs,
+    /// ConsumerJWS); other endpoints answer normally.
     UnknownKey,
-    /// Tokens that expired an hour ago.
+    /// Tokens whose `exp` was an hour ago (`iat` two hours ago). Applies where
+    /// [`Fault::UnknownKey`] does.
     ExpiredToken,
 }
 

@@ -7,23 +7,38 @@ use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 
-/// A signing key with its `kid`.
+/// An RSA signing key. Its `kid` is given when signing, so that a rotation can
+/// publish the same key material under a new name.
 pub(crate) struct SigningKey {
-    pub(crate) kid: String,
     pair: RsaKeyPair,
     spki: &'static [u8],
 }
 
+/// A key with the `kid` it is used under.
+#[derive(Clone, Copy)]
+pub(crate) struct Named<'a> {
+    pub(crate) kid: &'a str,
+    pub(crate) key: &'a SigningKey,
+}
+
+impl Named<'_> {
+    /// The public key as a JWK.
+    pub(crate) fn jwk(self) -> Value {
+        self.key.jwk(self.kid)
+    }
+
+    /// An RS256 compact JWS of `claims`.
+    pub(crate) fn sign(self, claims: &Value) -> String {
+        self.key.sign(self.kid, claims)
+    }
+}
+
 impl SigningKey {
-    fn load(kid: &str, pk8: &[u8], spki: &'static [u8]) -> Self {
+    fn load(pk8: &[u8], spki: &'static [u8]) -> Self {
         // The keys are compiled in and checked by the tests; a bad one is a build defect.
         #[allow(clippy::expect_used)]
         let pair = RsaKeyPair::from_pkcs8(pk8).expect("committed test key is valid PKCS#8");
-        Self {
-            kid: kid.to_owned(),
-            pair,
-            spki,
-        }
+        Self { pair, spki }
     }
 
     /// The public key as SPKI DER.
@@ -32,22 +47,22 @@ impl SigningKey {
     }
 
     /// The public key as a JWK.
-    pub(crate) fn jwk(&self) -> Value {
+    pub(crate) fn jwk(&self, kid: &str) -> Value {
         let c: ring::signature::RsaPublicKeyComponents<Vec<u8>> = self.pair.public().into();
         let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|x| *x == 0).collect() };
         json!({
             "kty": "RSA",
             "use": "sig",
             "alg": "RS256",
-            "kid": self.kid,
+            "kid": kid,
             "n": URL_SAFE_NO_PAD.encode(strip(&c.n)),
             "e": URL_SAFE_NO_PAD.encode(strip(&c.e)),
         })
     }
 
     /// An RS256 compact JWS of `claims` with the documented header.
-    pub(crate) fn sign(&self, claims: &Value) -> String {
-        let header = json!({"kid": self.kid, "typ": "JWT", "alg": "RS256"});
+    pub(crate) fn sign(&self, kid: &str, claims: &Value) -> String {
+        let header = json!({"kid": kid, "typ": "JWT", "alg": "RS256"});
         let mut input = URL_SAFE_NO_PAD.encode(header.to_string());
         input.push('.');
         input.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
@@ -76,6 +91,9 @@ pub const V1_KID: &str = "appjwt-13-05-17";
 /// The kid of the emulator's ID-token key.
 pub const ID_TOKEN_KID: &str = "idtoken-19-08-19";
 
+/// The kid of the key behind the "unknown key" fault, never published.
+pub(crate) const UNKNOWN_KID: &str = "unknown-key";
+
 /// Every key of the emulator.
 pub(crate) struct Keys {
     pub(crate) v1: SigningKey,
@@ -87,23 +105,42 @@ pub(crate) struct Keys {
 impl Keys {
     pub(crate) fn load() -> Self {
         macro_rules! key {
-            ($kid:expr, $name:literal) => {
+            ($name:literal) => {
                 SigningKey::load(
-                    $kid,
                     include_bytes!(concat!("../keys/test-only-", $name, ".pk8.der")),
                     include_bytes!(concat!("../keys/test-only-", $name, ".spki.der")),
                 )
             };
         }
         Self {
-            v1: key!(V1_KID, "v1"),
-            id_token: key!(ID_TOKEN_KID, "idtoken"),
-            rotating: [
-                key!("appjwt-v2-1", "rot1"),
-                key!("appjwt-v2-2", "rot2"),
-                key!("appjwt-v2-3", "rot3"),
-            ],
-            unknown: key!("unknown-key", "unknown"),
+            v1: key!("v1"),
+            id_token: key!("idtoken"),
+            rotating: [key!("rot1"), key!("rot2"), key!("rot3")],
+            unknown: key!("unknown"),
+        }
+    }
+
+    /// The V1 AppJWT key.
+    pub(crate) fn v1(&self) -> Named<'_> {
+        Named {
+            kid: V1_KID,
+            key: &self.v1,
+        }
+    }
+
+    /// The ID-token key.
+    pub(crate) fn id_token(&self) -> Named<'_> {
+        Named {
+            kid: ID_TOKEN_KID,
+            key: &self.id_token,
+        }
+    }
+
+    /// The key nobody publishes.
+    pub(crate) fn unknown(&self) -> Named<'_> {
+        Named {
+            kid: UNKNOWN_KID,
+            key: &self.unknown,
         }
     }
 }
@@ -116,10 +153,7 @@ pub(crate) fn opaque(prefix: &str) -> String {
 }
 
 /// Reads the claims of a JWT signed by one of `keys`, if the signature is good.
-pub(crate) fn verify<'k>(
-    token: &str,
-    keys: impl IntoIterator<Item = &'k SigningKey>,
-) -> Option<Value> {
+pub(crate) fn verify<'k>(token: &str, keys: impl IntoIterator<Item = Named<'k>>) -> Option<Value> {
     let mut parts = token.split('.');
     let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -128,10 +162,13 @@ pub(crate) fn verify<'k>(
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
     let kid = header.get("kid")?.as_str()?;
     let sig = URL_SAFE_NO_PAD.decode(s).ok()?;
+    if header.get("alg")?.as_str()? != "RS256" {
+        return None;
+    }
     let key = keys.into_iter().find(|k| k.kid == kid)?;
     let public = ring::signature::UnparsedPublicKey::new(
         &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-        key.pair.public().as_ref(),
+        key.key.pair.public().as_ref(),
     );
     let signed = &token[..h.len() + 1 + p.len()];
     public.verify(signed.as_bytes(), &sig).ok()?;

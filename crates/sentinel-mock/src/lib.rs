@@ -18,6 +18,50 @@
 //! assert_eq!(mock.count(Endpoint::AppTokenV1), 0);
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! ## What it serves
+//!
+//! | Endpoint | Path |
+//! |---|---|
+//! | [`Endpoint::DomainApi`] | `GET /api/account/{a}/service/baseURI.json`, `GET /api/account/{a}/service/{service}/baseURI.json` |
+//! | [`Endpoint::Authorize`] | `GET /sentinel/api/account/{a}/authorize` |
+//! | [`Endpoint::Token`] | `POST /sentinel/api/account/{a}/token` (code exchange, refresh) |
+//! | [`Endpoint::Revoke`] | `POST /sentinel/api/account/{a}/token/revoke` |
+//! | [`Endpoint::AppTokenV1`] | `POST /sentinel/api/account/{a}/app/token?v=1.0` |
+//! | [`Endpoint::AppTokenV2`] | `POST /sentinel/api/v2/account/{a}/app/token`, or the V1 path with `?v=2.0` |
+//! | [`Endpoint::Jwks`] | `GET /sentinel/well-known/jwks` |
+//! | [`Endpoint::Consumer`] | `POST /api/account/{a}/consumer` (IdP ConsumerJWS) |
+//!
+//! The Domain API answers `sentinel` and `idp` with the emulator's own
+//! `127.0.0.1:<port>` (a bare host, as the real API). An unknown account or path
+//! is 404, a wrong method 405, a wrong `Content-Type` or a `v` other than `1.0`
+//! or `2.0` 400. OAuth errors are RFC 6749 §5.2 JSON: `invalid_request` (400),
+//! `invalid_client` (401 with `WWW-Authenticate`), `invalid_grant` (400),
+//! `unsupported_grant_type` (400).
+//!
+//! ## Choices where Sentinel leaves room
+//!
+//! - **Codes** are single-use (consumed by the first exchange, even a failed one)
+//!   and expire after [`Lifetimes::code`].
+//! - **Refresh tokens rotate**: every refresh answers a new refresh token and the
+//!   one presented stops working at once, so a client that keeps using an old one
+//!   gets `invalid_grant`. Refresh tokens do not expire otherwise. A refresh answer
+//!   has no `id_token`.
+//! - **Revoke** removes a refresh token (an unknown one is not an error, RFC 7009);
+//!   access tokens are opaque and not tracked.
+//! - **V2 keys**: [`MockHandle::rotate_keys`] signs with a new kid
+//!   (`appjwt-v2-<n>`) from then on; rotated-out kids stay in the JWKS for
+//!   [`Lifetimes::key_grace`] of emulator time. ID tokens are signed by
+//!   [`ID_TOKEN_KID`], also in the JWKS; V1 AppJWTs by [`V1_KID`], which is not
+//!   (its public key: [`MockHandle::v1_public_key_spki_der`]).
+//! - **Time** is the system clock plus an offset ([`MockHandle::set_clock_offset`]):
+//!   tests expire codes, tokens and keys by moving it, never by sleeping.
+//!
+//! ## Faults
+//!
+//! [`MockHandle::fault`] (or `--fault ENDPOINT=FAULT[:COUNT]` on the command line)
+//! gives the next requests to one endpoint a [`Fault`] instead of the proper
+//! answer; faulty requests are counted and logged like the others.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -52,13 +96,15 @@ use crate::state::Shared;
 pub struct MockServer;
 
 impl MockServer {
-    /// A builder with the defaults: account `123456`, client
-    /// `sentinel-demo-client` / `sentinel-demo-secret` with redirect
-    /// `http://127.0.0.1/callback`, a user `demo-user-1` (`is_lpa`), default
-    /// lifetimes, any free port.
+    /// A builder with the defaults ([`MockConfig::default`]): account
+    /// [`DEFAULT_ACCOUNT`] (`123456`), client [`DEFAULT_CLIENT_ID`] /
+    /// [`DEFAULT_CLIENT_SECRET`] with the one redirect [`DEFAULT_REDIRECT_URI`]
+    /// (`http://127.0.0.1/callback`), a user `demo-user-1` (`is_lpa`, not
+    /// `is_admin`), default [`Lifetimes`], any free port.
     pub fn builder() -> MockBuilder {
         MockBuilder {
             config: MockConfig::default(),
+            faults: Vec::new(),
         }
     }
 }
@@ -67,6 +113,7 @@ impl MockServer {
 #[derive(Clone, Debug)]
 pub struct MockBuilder {
     config: MockConfig,
+    faults: Vec<FaultSpec>,
 }
 
 impl MockBuilder {
@@ -112,11 +159,49 @@ impl MockBuilder {
         self
     }
 
-    /// Starts on the current tokio runtime.
+    /// Starts with the clock moved by `secs` (see [`MockHandle::set_clock_offset`]).
+    #[must_use]
+    pub fn clock_offset(mut self, secs: i64) -> Self {
+        self.config.clock_offset = secs;
+        self
+    }
+
+    /// Starts with a fault pending: the first `count` requests to `endpoint` get
+    /// `fault` (see [`MockHandle::fault`]).
+    #[must_use]
+    pub fn fault(mut self, endpoint: Endpoint, fault: Fault, count: usize) -> Self {
+        self.faults.push(FaultSpec {
+            endpoint,
+            fault,
+            count,
+        });
+        self
+    }
+
+    /// Starts on the current tokio runtime (which must have its I/O and time
+    /// drivers enabled, as `#[tokio::main]` and `#[tokio::test]` do). The server
+    /// stops when the handle is dropped or [`MockHandle::shutdown`] is called.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use sentinel_mock::{Endpoint, MockServer};
+    ///
+    /// let mock = MockServer::builder().start().await?;
+    /// let jwks = format!("{}/sentinel/well-known/jwks", mock.base_url());
+    /// # let _ = jwks;
+    /// assert_eq!(mock.host(), mock.base_url().trim_start_matches("http://"));
+    /// assert_eq!(mock.count(Endpoint::Jwks), 0);
+    /// mock.shutdown();
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn start(self) -> std::io::Result<MockHandle> {
         let listener = TcpListener::bind(("127.0.0.1", self.config.port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(self.config, addr.to_string()));
+        for f in self.faults {
+            shared.add_fault(f.endpoint, f.fault, f.count);
+        }
         let router = routes::router(Arc::clone(&shared));
         let (tx, rx) = watch::channel(false);
         tokio::spawn(server::serve(listener, Arc::clone(&shared), router, rx));
@@ -129,8 +214,20 @@ impl MockBuilder {
         })
     }
 
-    /// Starts on a runtime of its own, on its own thread, for blocking callers.
-    /// The server stops when the handle is dropped.
+    /// Starts on a tokio runtime of its own, on a thread of its own, for blocking
+    /// callers (plain `#[test]`s, benches, synchronous clients). The server stops,
+    /// and the thread is joined, when the handle is dropped.
+    ///
+    /// ```
+    /// use sentinel_mock::{Endpoint, Fault, MockServer};
+    ///
+    /// let mock = MockServer::builder()
+    ///     .fault(Endpoint::Token, Fault::Status(500), 1)
+    ///     .start_blocking()?;
+    /// println!("Sentinel emulator at {}", mock.base_url());
+    /// drop(mock); // stops the server and joins its thread
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn start_blocking(self) -> std::io::Result<MockHandle> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -269,18 +366,12 @@ impl MockHandle {
 
     /// The kid V2 AppJWTs are signed with now.
     pub fn current_v2_kid(&self) -> String {
-        self.shared.current_v2().kid.clone()
+        self.shared.current_v2().kid
     }
 
     /// The JWKS as served now.
     pub fn jwks_json(&self) -> String {
-        let keys: Vec<_> = self
-            .shared
-            .published()
-            .into_iter()
-            .map(keys::SigningKey::jwk)
-            .collect();
-        serde_json::json!({"keys": keys}).to_string()
+        self.shared.jwks().to_string()
     }
 
     /// The V1 AppJWT public key, SPKI DER, for clients to verify V1 tokens.

@@ -14,8 +14,8 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use crate::config::MockClient;
-use crate::keys::{SigningKey, opaque, verify};
-use crate::state::{CodeGrant, RefreshGrant, Shared, lock};
+use crate::keys::{Named, opaque, verify};
+use crate::state::{CodeGrant, RefreshGrant, Shared, V2Key, lock};
 
 /// Per-request token faults, set by the fault layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,21 +147,52 @@ fn check_account(s: &Shared, account: &str) -> Result<(), Response> {
     }
 }
 
+/// The form body of a POST, or nothing when there is neither body nor content
+/// type (the legacy V1 AppJWT form carries everything in the query string).
+fn form_or_empty(headers: &HeaderMap, body: &Bytes) -> Result<Params, Response> {
+    if body.is_empty() && !headers.contains_key(header::CONTENT_TYPE) {
+        return Ok(Params::new());
+    }
+    form(headers, body)
+}
+
+/// The `v` query parameter: absent (meaning 1.0), `1.0` or `2.0`.
+fn version(query: Option<&str>) -> Result<Option<&'static str>, Response> {
+    let p = parse_pairs(query.unwrap_or_default().as_bytes())
+        .ok_or_else(|| invalid_request("malformed query"))?;
+    match param(&p, "v")? {
+        None => Ok(None),
+        Some("1.0") => Ok(Some("1.0")),
+        Some("2.0") => Ok(Some("2.0")),
+        Some(_) => Err(invalid_request("unsupported version: v must be 1.0 or 2.0")),
+    }
+}
+
 /// Client authentication by id and secret in the form (or query, for legacy V1).
+/// Missing or wrong credentials are `invalid_client` (RFC 6749 §5.2).
 fn authenticate<'a>(s: &'a Shared, p: &Params) -> Result<&'a MockClient, Response> {
-    let id = required(p, "client_id")?;
-    let secret = required(p, "client_secret")?;
+    let failed = || {
+        oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        )
+    };
+    let id = param(p, "client_id")?.filter(|v| !v.is_empty());
+    let secret = param(p, "client_secret")?.filter(|v| !v.is_empty());
+    let (Some(id), Some(secret)) = (id, secret) else {
+        return Err(failed());
+    };
     s.config
         .clients
         .iter()
-        .find(|c| c.id == id && c.secret == secret)
-        .ok_or_else(|| {
-            oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "client authentication failed",
-            )
-        })
+        .find(|c| c.id == id && ring_eq(c.secret.as_bytes(), secret.as_bytes()))
+        .ok_or_else(failed)
+}
+
+/// Equality without an early exit on the first differing byte.
+fn ring_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 // ---- Domain API ----------------------------------------------------------
@@ -282,7 +313,7 @@ fn user_tokens(
             "sub": u.id, "aud": client.id, "iss": "sentinel",
             "iat": iat, "exp": exp, "is_admin": u.is_admin, "is_lpa": u.is_lpa,
         });
-        body["id_token"] = Value::String(signer(s, &s.keys.id_token, fault).sign(&claims));
+        body["id_token"] = Value::String(signer(s, s.keys.id_token(), fault).sign(&claims));
     }
     json_ok(body)
 }
@@ -295,9 +326,9 @@ fn times(now: u64, life: u64, fault: Option<TokenFault>) -> (u64, u64) {
     }
 }
 
-fn signer<'a>(s: &'a Shared, key: &'a SigningKey, fault: Option<TokenFault>) -> &'a SigningKey {
+fn signer<'a>(s: &'a Shared, key: Named<'a>, fault: Option<TokenFault>) -> Named<'a> {
     if fault == Some(TokenFault::UnknownKey) {
-        &s.keys.unknown
+        s.keys.unknown()
     } else {
         key
     }
@@ -306,6 +337,7 @@ fn signer<'a>(s: &'a Shared, key: &'a SigningKey, fault: Option<TokenFault>) -> 
 async fn token(
     State(s): St,
     Path(account): Path<String>,
+    RawQuery(q): RawQuery,
     fault: Option<axum::Extension<TokenFault>>,
     headers: HeaderMap,
     body: Bytes,
@@ -313,6 +345,7 @@ async fn token(
     let fault = fault.map(|f| f.0);
     let result = (|| -> Result<Response, Response> {
         check_account(&s, &account)?;
+        version(q.as_deref())?;
         let p = form(&headers, &body)?;
         let grant = required(&p, "grant_type")?;
         if grant != "authorization_code" && grant != "refresh_token" {
@@ -358,11 +391,13 @@ async fn token(
 async fn revoke(
     State(s): St,
     Path(account): Path<String>,
+    RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let result = (|| -> Result<Response, Response> {
         check_account(&s, &account)?;
+        version(q.as_deref())?;
         let p = form(&headers, &body)?;
         let client = authenticate(&s, &p)?;
         let token = required(&p, "token")?;
@@ -382,7 +417,7 @@ fn app_jwt(
     s: &Shared,
     account: &str,
     client: &MockClient,
-    key: &SigningKey,
+    key: Named<'_>,
     fault: Option<TokenFault>,
 ) -> Response {
     let life = s.config.lifetimes.app_jwt.as_secs();
@@ -398,19 +433,27 @@ fn app_jwt(
     }))
 }
 
+/// Both AppJWT endpoints. `v2_path`: the `/sentinel/api/v2/...` form; the V1
+/// path with `?v=2.0` is V2 too. Only the V1 path takes parameters from the
+/// query string (the legacy form).
 fn app_token(
     s: &Shared,
     account: &str,
     headers: &HeaderMap,
     body: &Bytes,
-    query: Option<String>,
-    v2: bool,
+    query: Option<&str>,
+    v2_path: bool,
     fault: Option<TokenFault>,
 ) -> Result<Response, Response> {
     check_account(s, account)?;
-    let mut p = form(headers, body)?;
-    // V1's legacy form carries everything in the query string; both are accepted.
-    if !v2 {
+    let v = version(query)?;
+    let v2 = v2_path || v == Some("2.0");
+    let mut p = if v2_path {
+        form(headers, body)?
+    } else {
+        form_or_empty(headers, body)?
+    };
+    if !v2_path {
         let q = parse_pairs(query.unwrap_or_default().as_bytes())
             .ok_or_else(|| invalid_request("malformed query"))?;
         p.extend(q.into_iter().filter(|(k, _)| k != "v"));
@@ -423,8 +466,12 @@ fn app_token(
         ));
     }
     let client = authenticate(s, &p)?;
-    let key = if v2 { s.current_v2() } else { &s.keys.v1 };
-    Ok(app_jwt(s, account, client, key, fault))
+    if v2 {
+        let key = s.current_v2();
+        Ok(app_jwt(s, account, client, key.named(), fault))
+    } else {
+        Ok(app_jwt(s, account, client, s.keys.v1(), fault))
+    }
 }
 
 async fn app_token_v1(
@@ -435,31 +482,24 @@ async fn app_token_v1(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    app_token(&s, &account, &headers, &body, q, false, fault.map(|f| f.0)).unwrap_or_else(|r| r)
+    let fault = fault.map(|f| f.0);
+    app_token(&s, &account, &headers, &body, q.as_deref(), false, fault).unwrap_or_else(|r| r)
 }
 
 async fn app_token_v2(
     State(s): St,
     Path(account): Path<String>,
+    RawQuery(q): RawQuery,
     fault: Option<axum::Extension<TokenFault>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    app_token(
-        &s,
-        &account,
-        &headers,
-        &body,
-        None,
-        true,
-        fault.map(|f| f.0),
-    )
-    .unwrap_or_else(|r| r)
+    let fault = fault.map(|f| f.0);
+    app_token(&s, &account, &headers, &body, q.as_deref(), true, fault).unwrap_or_else(|r| r)
 }
 
 async fn jwks(State(s): St) -> Response {
-    let keys: Vec<Value> = s.published().into_iter().map(SigningKey::jwk).collect();
-    json_ok(json!({"keys": keys}))
+    json_ok(s.jwks())
 }
 
 // ---- IdP -----------------------------------------------------------------
@@ -479,10 +519,13 @@ async fn consumer(
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(unauthorized)?;
-        let jwt = auth.strip_prefix("Bearer ").unwrap_or(auth);
-        let mut keys = s.published();
-        keys.push(&s.keys.v1);
-        let claims = verify(jwt, keys).ok_or_else(unauthorized)?;
+        let jwt = match auth.get(..7) {
+            Some(p) if p.eq_ignore_ascii_case("bearer ") => auth.get(7..).unwrap_or(""),
+            _ => auth,
+        };
+        let v2 = s.published_v2();
+        let keys = v2.iter().map(V2Key::named).chain([s.keys.v1()]);
+        let claims = verify(jwt.trim(), keys).ok_or_else(unauthorized)?;
         let now = s.now();
         if claims["exp"].as_u64().is_none_or(|exp| exp <= now) || claims["iss"] != "Sentinel" {
             return Err(unauthorized());
@@ -505,8 +548,9 @@ async fn consumer(
             .ok_or_else(|| html(StatusCode::BAD_REQUEST, "Missing ext_consumer_id"))?;
         let (iat, exp) = times(now, 3600, fault);
         let jws = json!({"sub": ext, "aud": account, "iss": "https://idp.liveperson.net", "iat": iat, "exp": exp});
+        let key = s.current_v2();
         Ok(json_ok(
-            json!({"token": signer(&s, s.current_v2(), fault).sign(&jws)}),
+            json!({"token": signer(&s, key.named(), fault).sign(&jws)}),
         ))
     })();
     result.unwrap_or_else(|r| r)

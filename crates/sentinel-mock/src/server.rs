@@ -13,6 +13,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
+use tracing::Instrument;
 
 use crate::fault::{Endpoint, Fault};
 use crate::routes::{TokenFault, html, plain};
@@ -35,7 +36,9 @@ pub(crate) async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
+                    // Out of file descriptors and the like: back off rather than spin.
                     tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 }
             },
@@ -79,7 +82,24 @@ async fn handle(
     router: Router,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
-    let endpoint = Endpoint::classify(req.uri().path());
+    let endpoint = Endpoint::classify(req.uri().path(), req.uri().query());
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = req.uri().path(),
+        endpoint = endpoint.as_str(),
+    );
+    handle_in_span(shared, router, req, endpoint)
+        .instrument(span)
+        .await
+}
+
+async fn handle_in_span(
+    shared: Arc<Shared>,
+    router: Router,
+    req: Request<Incoming>,
+    endpoint: Endpoint,
+) -> Result<Response<Body>, Dropped> {
     let (parts, body) = req.into_parts();
     let Ok(body) = axum::body::to_bytes(Body::new(body), MAX_REQUEST_BODY).await else {
         return Ok(html(
@@ -101,7 +121,11 @@ async fn handle(
     match fault {
         None => {}
         Some(Fault::Status(code)) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            // An informational status cannot end an exchange: 500 instead.
+            let status = StatusCode::from_u16(code)
+                .ok()
+                .filter(|s| !s.is_informational())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return Ok(plain(status, "injected failure"));
         }
         Some(Fault::RateLimited(secs)) => {
@@ -132,7 +156,9 @@ async fn handle(
             return Ok(truncate(full).await);
         }
     }
-    Ok(route(router, req).await)
+    let response = route(router, req).await;
+    tracing::debug!(status = response.status().as_u16(), "answered");
+    Ok(response)
 }
 
 async fn route(router: Router, req: Request<Body>) -> Response<Body> {
@@ -142,19 +168,32 @@ async fn route(router: Router, req: Request<Body>) -> Response<Body> {
     }
 }
 
+/// At most this many parameter names are logged per request.
+const MAX_LOGGED_PARAMS: usize = 32;
+/// A longer name is logged as `<long>`: it is more likely a misplaced value.
+const MAX_LOGGED_NAME: usize = 40;
+
 /// The names of query and form parameters: never their values.
 fn param_names(query: Option<&str>, headers: &axum::http::HeaderMap, body: &Bytes) -> Vec<String> {
-    let mut names: Vec<String> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .map(|(k, _)| k.into_owned())
-        .collect();
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if is_form {
-        names.extend(url::form_urlencoded::parse(body).map(|(k, _)| k.into_owned()));
-    }
-    names
+        .is_some_and(|ct| {
+            ct.get(..33)
+                .is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        });
+    let form: &[u8] = if is_form { body } else { b"" };
+    url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .chain(url::form_urlencoded::parse(form))
+        .take(MAX_LOGGED_PARAMS)
+        .map(|(k, _)| {
+            if k.len() > MAX_LOGGED_NAME {
+                "<long>".to_owned()
+            } else {
+                k.into_owned()
+            }
+        })
+        .collect()
 }
 
 /// A 2 MiB JSON-looking body, streamed without a Content-Length.
@@ -178,9 +217,11 @@ async fn truncate(full: Response<Body>) -> Response<Body> {
         .await
         .unwrap_or_default();
     let half = bytes.slice(..bytes.len() / 2);
+    // An empty answer (a redirect) still announces bytes it never sends.
+    let announced = bytes.len().max(64);
     parts
         .headers
-        .insert(header::CONTENT_LENGTH, bytes.len().into());
+        .insert(header::CONTENT_LENGTH, announced.into());
     let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
         Ok(half),
         Err(std::io::Error::new(

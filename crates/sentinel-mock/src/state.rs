@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::MockConfig;
 use crate::fault::{Endpoint, Fault};
-use crate::keys::{Keys, SigningKey};
+use crate::keys::{Keys, Named, SigningKey};
 
 /// How many requests the log keeps (the oldest are dropped).
 const LOG_CAP: usize = 10_000;
@@ -39,10 +39,28 @@ pub(crate) struct RefreshGrant {
     pub(crate) client_id: String,
 }
 
+/// V2 key rotation. Generation `g` is published as kid `appjwt-v2-<g>`; the
+/// committed rotating keys are used in turn, so every rotation has a new kid.
 struct Rotation {
-    current: usize,
-    /// The previous key and when it leaves the JWKS.
-    previous: Option<(usize, u64)>,
+    /// The generation V2 AppJWTs are signed with now (from 1).
+    current: u64,
+    /// Rotated-out generations and when (emulator clock) they leave the JWKS.
+    retired: Vec<(u64, u64)>,
+}
+
+/// A V2 signing key and its kid.
+pub(crate) struct V2Key<'a> {
+    pub(crate) kid: String,
+    pub(crate) key: &'a SigningKey,
+}
+
+impl V2Key<'_> {
+    pub(crate) fn named(&self) -> Named<'_> {
+        Named {
+            kid: &self.kid,
+            key: self.key,
+        }
+    }
 }
 
 pub(crate) struct Shared {
@@ -77,8 +95,8 @@ impl Shared {
             log: Mutex::default(),
             faults: Mutex::default(),
             rotation: Mutex::new(Rotation {
-                current: 0,
-                previous: None,
+                current: 1,
+                retired: Vec::new(),
             }),
         }
     }
@@ -141,39 +159,58 @@ impl Shared {
         lock(&self.faults).get_mut(&e)?.pop_front()
     }
 
-    /// Starts signing V2 AppJWTs with the next key; the old one stays in the
-    /// JWKS for the grace period. Returns the new kid.
+    /// Starts signing V2 AppJWTs with a new kid; the old one stays in the JWKS
+    /// for the grace period. Returns the new kid.
     pub(crate) fn rotate(&self) -> String {
         let now = self.now();
+        let until = now.saturating_add(self.config.lifetimes.key_grace.as_secs());
         let mut r = lock(&self.rotation);
-        let next = (r.current + 1) % self.keys.rotating.len();
-        r.previous = Some((r.current, now + self.config.lifetimes.key_grace.as_secs()));
-        r.current = next;
-        self.rotating_key(next).kid.clone()
+        let old = r.current;
+        r.retired.retain(|(_, until)| now < *until);
+        r.retired.push((old, until));
+        r.current = old.saturating_add(1);
+        self.v2_key(r.current).kid
     }
 
-    fn rotating_key(&self, i: usize) -> &SigningKey {
-        self.keys.rotating.get(i).unwrap_or(&self.keys.rotating[0])
+    fn v2_key(&self, generation: u64) -> V2Key<'_> {
+        let n = self.keys.rotating.len() as u64;
+        let i = usize::try_from(generation.saturating_sub(1) % n).unwrap_or(0);
+        V2Key {
+            kid: format!("appjwt-v2-{generation}"),
+            key: self.keys.rotating.get(i).unwrap_or(&self.keys.rotating[0]),
+        }
     }
 
     /// The key V2 AppJWTs are signed with now.
-    pub(crate) fn current_v2(&self) -> &SigningKey {
-        let i = lock(&self.rotation).current;
-        self.rotating_key(i)
+    pub(crate) fn current_v2(&self) -> V2Key<'_> {
+        let g = lock(&self.rotation).current;
+        self.v2_key(g)
     }
 
-    /// Every key published in the JWKS now: current and in-grace V2 keys, the ID
-    /// token key.
-    pub(crate) fn published(&self) -> Vec<&SigningKey> {
+    /// The V2 keys published now: the current one first, then those in grace.
+    pub(crate) fn published_v2(&self) -> Vec<V2Key<'_>> {
         let now = self.now();
         let r = lock(&self.rotation);
-        let mut keys = vec![self.rotating_key(r.current)];
-        if let Some((i, until)) = r.previous
-            && now < until
-        {
-            keys.push(self.rotating_key(i));
-        }
-        keys.push(&self.keys.id_token);
-        keys
+        std::iter::once(r.current)
+            .chain(
+                r.retired
+                    .iter()
+                    .rev()
+                    .filter(|(_, until)| now < *until)
+                    .map(|(g, _)| *g),
+            )
+            .map(|g| self.v2_key(g))
+            .collect()
+    }
+
+    /// The JWKS as served now: the V2 keys, then the ID-token key.
+    pub(crate) fn jwks(&self) -> serde_json::Value {
+        let mut keys: Vec<_> = self
+            .published_v2()
+            .iter()
+            .map(|k| k.named().jwk())
+            .collect();
+        keys.push(self.keys.id_token().jwk());
+        serde_json::json!({ "keys": keys })
     }
 }
