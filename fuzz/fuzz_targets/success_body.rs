@@ -1,0 +1,20 @@
+//! `success_body` and `parse_revoke_response` with any status, headers (`Retry-After`,
+//! `Content-Type`) and body.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use sentinel_fuzz::{checks, response::FuzzResponse};
+use sentinel_proto::{MAX_BODY_BYTES, parse_revoke_response, success_body};
+
+fuzz_target!(|input: FuzzResponse| {
+    let resp = input.build();
+    let result = success_body(&resp);
+    checks::check_outcome(&resp, &result);
+    let ok = resp.status().is_success() && resp.body().len() <= MAX_BODY_BYTES;
+    assert_eq!(result.is_ok(), ok);
+    if let Ok(body) = result {
+        assert_eq!(body, &resp.body()[..]);
+    }
+    let revoke = parse_revoke_response(&resp);
+    assert_eq!(revoke.is_ok(), ok);
+    checks::check_outcome(&resp, &revoke);
+});

@@ -1,0 +1,222 @@
+//! Invariants shared by the targets.
+
+use std::net::IpAddr;
+
+use http::{Response, StatusCode, header};
+use sentinel_proto::{
+    BodyError, Error, Host, MAX_BODY_BYTES, OAuthError, RetryAfter, Scheme, UnixTime,
+};
+
+use crate::{NOW, has_marker, shown};
+
+/// What every response parser's result must satisfy, whatever the endpoint:
+/// the status sorting of `success_body`, the size cap, `Retry-After`, and errors
+/// that never echo the body.
+pub fn check_outcome<T>(resp: &Response<Vec<u8>>, result: &Result<T, Error>) {
+    let status = resp.status();
+    let too_large = resp.body().len() > MAX_BODY_BYTES;
+    match result {
+        Ok(_) => assert!(status.is_success() && !too_large, "accepted {status}"),
+        Err(e) => check_error(resp, e),
+    }
+}
+
+/// Checks an error produced from `resp`.
+pub fn check_error(resp: &Response<Vec<u8>>, e: &Error) {
+    let status = resp.status();
+    let too_large = resp.body().len() > MAX_BODY_BYTES;
+    match e {
+        Error::BodyTooLarge { limit } => {
+            assert!(too_large && *limit == MAX_BODY_BYTES);
+            assert_eq!(e.status(), None);
+        }
+        Error::OAuth {
+            status: s, error, ..
+        } => {
+            assert!(!too_large && *s == status);
+            assert!(status.is_client_error() || status.is_server_error());
+            // The error is exactly what from_json makes of the body.
+            assert_eq!(OAuthError::from_json(resp.body()).as_ref(), Some(error));
+            check_oauth_error(error);
+        }
+        Error::Status { status: s, body, .. } => {
+            assert!(!too_large && *s == status && !status.is_success());
+            assert_eq!(body.len(), resp.body().len());
+            let kept = resp.body().len().min(sentinel_proto::RawBody::MAX);
+            assert_eq!(body.as_bytes(), &resp.body()[..kept]);
+            if status.is_client_error() || status.is_server_error() {
+                assert!(OAuthError::from_json(resp.body()).is_none());
+            }
+        }
+        Error::InvalidBody { status: s, .. } => {
+            assert!(!too_large && *s == status && status.is_success());
+        }
+        other => panic!("a response parser returned {other:?}"),
+    }
+    if let Some(s) = e.status() {
+        assert_eq!(e.is_transient(), s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error());
+    }
+    check_retry_after(resp, e);
+    // Only an OAuth error's code and description come from the body (and the
+    // Domain API's service names, which are not secret). Header values can be
+    // shown (the content type), so skip the check if one carries the marker.
+    let echoes_body = matches!(
+        e,
+        Error::OAuth { .. }
+            | Error::InvalidBody {
+                reason: BodyError::InvalidBaseUri { .. } | BodyError::ServiceNotFound(_),
+                ..
+            }
+    );
+    let header_marker = resp
+        .headers()
+        .values()
+        .any(|v| has_marker(&String::from_utf8_lossy(v.as_bytes())));
+    if !echoes_body && !header_marker {
+        assert!(!has_marker(&shown(e)), "error echoes a secret: {e}");
+    }
+    let text = e.to_string();
+    if !matches!(e, Error::OAuth { .. }) {
+        // Content types are header values (visible ASCII); nothing else is free text.
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+    }
+}
+
+/// `Retry-After` is taken from the first such header, as seconds or an HTTP date.
+fn check_retry_after(resp: &Response<Vec<u8>>, e: &Error) {
+    let first = resp
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let expected = match e {
+        Error::OAuth { .. } | Error::Status { .. } => first.and_then(|v| {
+            v.parse::<u64>()
+                .ok()
+                .map(|s| RetryAfter::Delay(std::time::Duration::from_secs(s)))
+                .or_else(|| httpdate::parse_http_date(v).ok().map(RetryAfter::At))
+        }),
+        _ => None,
+    };
+    assert_eq!(e.retry_after(), expected);
+    if let Some(r) = e.retry_after() {
+        let d = r.delay(UnixTime::from_secs(NOW));
+        if let RetryAfter::Delay(x) = r {
+            assert_eq!(d, x);
+        }
+    }
+}
+
+/// An OAuth error's parts are clean and it rebuilds from them.
+pub fn check_oauth_error(e: &OAuthError) {
+    let code = e.code().as_str();
+    assert!(!code.is_empty() && code.len() <= 128);
+    assert!(code.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'));
+    for part in [e.description(), e.uri()].into_iter().flatten() {
+        assert!(!part.is_empty() && part.chars().count() <= 512);
+        assert!(!part.chars().any(char::is_control), "{part:?}");
+    }
+    let display = e.to_string();
+    assert!(!display.chars().any(char::is_control));
+    match e.description() {
+        Some(d) => assert_eq!(display, format!("{code}: {d}")),
+        None => assert_eq!(display, code),
+    }
+    // Parse, take apart, build again: the same error.
+    assert_eq!(
+        OAuthError::new(code, e.description(), e.uri()).as_ref(),
+        Some(e)
+    );
+}
+
+/// A validated host cannot smuggle anything into a URL, re-parses from its base
+/// URL to itself, and uses plain http only to loopback.
+pub fn check_host(h: &Host) {
+    let base = h.base_url();
+    let (scheme, rest) = base.split_once("://").expect("scheme");
+    assert_eq!(scheme, h.scheme().as_str());
+    assert_eq!(rest, h.authority());
+    assert!(!rest.is_empty());
+    assert!(
+        rest.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')),
+        "{base:?}"
+    );
+    assert!(!rest.contains(['@', '/', '?', '#', '\\', '%', ' ']));
+    assert_eq!(rest, rest.to_ascii_lowercase());
+    if h.scheme() == Scheme::Http {
+        assert!(h.is_loopback(), "plain http to {base}");
+    }
+    assert_eq!(h.is_loopback(), is_loopback_authority(rest), "{base}");
+    assert_eq!(Host::parse(base).as_ref(), Ok(h), "{base}");
+    assert_eq!(h.to_string(), base);
+    if h.scheme() == Scheme::Https {
+        assert_eq!(Host::parse(rest).as_ref(), Ok(h));
+    }
+    let url = url::Url::parse(base).expect("base_url is a URL");
+    assert_eq!(url.path(), "/");
+    assert!(url.username().is_empty() && url.password().is_none());
+    assert!(url.query().is_none() && url.fragment().is_none());
+}
+
+fn is_loopback_authority(a: &str) -> bool {
+    let host = if let Some(v6) = a.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        a.split(':').next().unwrap_or_default()
+    };
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// An independent reading of a token-style success answer (RFC 6749 §5.1 as the
+/// protocol reference describes it): `Some(body)` if `resp` must be accepted.
+///
+/// `required` must be a non-empty string; each of `optional` absent, `null` or a
+/// non-empty string; with `bearer_expiry`, `token_type` absent, `null` or Bearer in
+/// any case, and `expires_in` absent, `null` or a non-negative integer (as a number,
+/// an integral float, or a string of at most 20 digits). Member names unique.
+pub fn expected_answer(
+    resp: &Response<Vec<u8>>,
+    required: &str,
+    optional: &[&str],
+    bearer_expiry: bool,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::Value;
+    if !resp.status().is_success() || resp.body().len() > MAX_BODY_BYTES {
+        return None;
+    }
+    let obj = crate::json::unique_object(resp.body())?;
+    let non_empty = |v: Option<&Value>| v.and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+    let opt = |name: &str| obj.get(name).is_none_or(|v| v.is_null() || non_empty(Some(v)));
+    if !non_empty(obj.get(required)) || !optional.iter().all(|n| opt(n)) {
+        return None;
+    }
+    if bearer_expiry {
+        let tt = obj.get("token_type");
+        if !tt.is_none_or(|v| v.is_null() || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("bearer"))) {
+            return None;
+        }
+        if obj.get("expires_in").is_some_and(|v| !v.is_null()) {
+            expires_in(&obj)?;
+        }
+    }
+    Some(obj)
+}
+
+/// `expires_in` of an answer, as [`expected_answer`] reads it.
+pub fn expires_in(obj: &serde_json::Map<String, serde_json::Value>) -> Option<u64> {
+    let v = obj.get("expires_in")?;
+    if let Some(n) = v.as_u64() {
+        return Some(n);
+    }
+    if let Some(s) = v.as_str() {
+        return (!s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten();
+    }
+    if v.is_i64() {
+        return None;
+    }
+    let f = v.as_f64()?;
+    (f >= 0.0 && f.fract() == 0.0 && f < 1.8e19).then_some(f as u64)
+}

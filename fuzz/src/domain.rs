@@ -1,0 +1,119 @@
+//! Domain API inputs and an independent reading of its answers.
+
+use arbitrary::Arbitrary;
+use http::Response;
+use sentinel_proto::{AccountId, DomainApi, Error, Host, Scheme, ServiceList};
+
+use crate::checks::check_host;
+use crate::json::unique_object;
+
+/// Which Domain API is asked.
+#[derive(Arbitrary, Clone, Debug)]
+pub enum Csds {
+    Production,
+    /// A local emulator over plain http.
+    Loopback,
+    Custom(String),
+}
+
+/// A Domain API question: where it goes, for which account and service.
+#[derive(Arbitrary, Clone, Debug)]
+pub struct Ask {
+    pub csds: Csds,
+    pub account: Option<String>,
+    pub service: Option<String>,
+    pub idp: bool,
+}
+
+impl Ask {
+    pub fn api(&self) -> DomainApi {
+        let csds = match &self.csds {
+            Csds::Production => Host::csds(),
+            Csds::Loopback => Host::parse("http://127.0.0.1:8080").expect("loopback"),
+            Csds::Custom(s) => Host::parse(s).unwrap_or_else(|_| Host::csds()),
+        };
+        let account = self
+            .account
+            .as_deref()
+            .and_then(|a| AccountId::new(a).ok())
+            .unwrap_or_else(|| AccountId::new("123456").expect("account"));
+        DomainApi::new(csds, account)
+    }
+
+    pub fn service(&self) -> &str {
+        match (&self.service, self.idp) {
+            (Some(s), _) => s,
+            (None, true) => "idp",
+            (None, false) => "sentinel",
+        }
+    }
+}
+
+/// `(service, account, baseURI)` of an entry, if each has a usable type.
+fn entry(v: &serde_json::Value) -> Option<(String, Option<String>, String)> {
+    let o = v.as_object()?;
+    let text = |n: &str| o.get(n)?.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let account = match o.get("account") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(n) => Some(n.as_u64()?.to_string()),
+    };
+    Some((text("service")?, account, text("baseURI")?))
+}
+
+/// Checks `parse_service` against an independent reading of the answer.
+pub fn check_service(api: &DomainApi, service: &str, resp: &Response<Vec<u8>>, r: &Result<Host, Error>) {
+    crate::checks::check_outcome(resp, r);
+    let expected = (|| {
+        if !resp.status().is_success() || resp.body().len() > sentinel_proto::MAX_BODY_BYTES {
+            return None;
+        }
+        let body = unique_object(resp.body())?;
+        let (s, account, base) = entry(&serde_json::Value::Object(body))?;
+        if s != service || account.is_some_and(|a| a != api.account().as_str()) {
+            return None;
+        }
+        Host::from_base_uri(&base, api.csds()).ok()
+    })();
+    assert_eq!(r.as_ref().ok(), expected.as_ref(), "{r:?}");
+    if let Ok(h) = r {
+        check_host(h);
+        if h.scheme() == Scheme::Http {
+            assert_eq!(api.csds().scheme(), Scheme::Http);
+        }
+    }
+}
+
+/// Checks `parse_all_services`: an accepted list holds exactly this account's
+/// entries, in order, each host validated like a single answer's.
+pub fn check_all(api: &DomainApi, resp: &Response<Vec<u8>>, r: &Result<ServiceList, Error>) {
+    crate::checks::check_outcome(resp, r);
+    let Ok(list) = r else { return };
+    let body = crate::json::as_object(resp.body()).expect("an object");
+    let entries: Vec<_> = body["baseURIs"]
+        .as_array()
+        .expect("baseURIs is an array")
+        .iter()
+        .map(|e| entry(e).expect("every entry is usable"))
+        .filter(|(_, a, _)| a.as_ref().is_none_or(|a| a == api.account().as_str()))
+        .collect();
+    let names: Vec<&str> = list.services().collect();
+    assert_eq!(names, entries.iter().map(|e| e.0.as_str()).collect::<Vec<_>>());
+    for name in &names {
+        let first = entries.iter().find(|e| e.0 == *name).expect("listed");
+        let expected = Host::from_base_uri(&first.2, api.csds());
+        match list.host(name) {
+            Ok(h) => {
+                assert_eq!(Ok(&h), expected.as_ref());
+                check_host(&h);
+            }
+            Err(e) => {
+                assert!(expected.is_err(), "{e}");
+                crate::checks::check_error(resp, &e);
+            }
+        }
+    }
+    if !names.contains(&"not-listed") {
+        assert!(list.host("not-listed").is_err());
+    }
+}
