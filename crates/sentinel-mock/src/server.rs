@@ -222,12 +222,21 @@ async fn truncate(full: Response<Body>) -> Response<Body> {
     parts
         .headers
         .insert(header::CONTENT_LENGTH, announced.into());
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(half),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "truncated by fault injection",
-        )),
-    ];
-    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+    // hyper writes the head and the half when the body next pends, so pend a
+    // moment before failing; the failure makes hyper close the connection.
+    let stream = futures_util::stream::unfold(Some(half), |half| async move {
+        match half {
+            Some(h) => Some((Ok(h), None)),
+            None => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                let cut = std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "truncated by fault injection",
+                );
+                Some((Err(cut), None))
+            }
+        }
+    });
+    let stream = futures_util::StreamExt::take(stream, 2);
+    Response::from_parts(parts, Body::from_stream(stream))
 }

@@ -1,0 +1,14 @@
+//! Black-box tests of the emulator over real loopback HTTP with plain reqwest.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+mod app_token;
+mod binary;
+mod consumer;
+mod domain;
+mod faults;
+mod hostile;
+mod lifecycle;
+mod observability;
+mod user_flow;
