@@ -174,3 +174,41 @@ pub(crate) fn verify<'k>(token: &str, keys: impl IntoIterator<Item = Named<'k>>)
     public.verify(signed.as_bytes(), &sig).ok()?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_committed_spki_matches_its_private_key() {
+        let k = Keys::load();
+        let all = [&k.v1, &k.id_token, &k.unknown]
+            .into_iter()
+            .chain(k.rotating.iter());
+        for key in all {
+            // SPKI = header + BIT STRING holding the PKCS#1 RSAPublicKey.
+            assert!(key.spki.ends_with(key.pair.public().as_ref()));
+            assert_eq!(key.pair.public().modulus_len(), 256, "2048-bit");
+        }
+    }
+
+    #[test]
+    fn sign_then_verify_and_reject_tampering() {
+        let k = Keys::load();
+        let claims = json!({"sub": "x"});
+        let jwt = k.v1().sign(&claims);
+        assert_eq!(verify(&jwt, [k.v1()]), Some(claims));
+        assert_eq!(verify(&jwt, [k.id_token()]), None, "kid mismatch");
+        let other = Named {
+            kid: V1_KID,
+            key: &k.unknown,
+        };
+        assert_eq!(verify(&jwt, [other]), None, "wrong key");
+        let mut bad = jwt.clone();
+        bad.push('A');
+        assert_eq!(verify(&bad, [k.v1()]), None);
+        assert_eq!(verify("a.b", [k.v1()]), None);
+        assert_eq!(verify("", [k.v1()]), None);
+    }
+}
