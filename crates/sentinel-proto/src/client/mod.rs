@@ -300,29 +300,22 @@ impl<T: Transport> Client<T> {
     ) -> Result<Arc<Cached<V>>, Error>
     where
         V: Send + Sync + 'static,
-        F: FnOnce(Self) -> Fut,
+        F: Fn(Self) -> Fut,
         Fut: std::future::Future<Output = Result<(V, Expiry), Error>> + Send + 'static,
     {
-        let mut fetch = Some(fetch);
         loop {
             match cache.poll(self.inner.transport.now()) {
                 Poll::Ready(c) => return Ok(c),
                 Poll::RefreshAhead(c, ticket) => {
-                    if let Some(f) = fetch.take() {
-                        let fut = f(self.clone());
-                        self.inner.transport.spawn(Box::pin(async move {
-                            if let Err(e) = ticket.complete(fut.await) {
-                                tracing::warn!(error = %e, "background renewal failed");
-                            }
-                        }));
-                    }
+                    let fut = fetch(self.clone());
+                    self.inner.transport.spawn(Box::pin(async move {
+                        if let Err(e) = ticket.complete(fut.await) {
+                            tracing::warn!(error = %e, "background renewal failed");
+                        }
+                    }));
                     return Ok(c);
                 }
-                Poll::Renew(ticket) => match fetch.take() {
-                    Some(f) => return ticket.complete(f(self.clone()).await),
-                    // Unreachable: a ticket is only handed out once per call.
-                    None => drop(ticket),
-                },
+                Poll::Renew(ticket) => return ticket.complete(fetch(self.clone()).await),
                 Poll::Wait(w) => match w.wait().await {
                     Outcome::Ready(c) => return Ok(c),
                     Outcome::Failed(e) => return Err(e),

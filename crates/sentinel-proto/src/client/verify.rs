@@ -2,6 +2,7 @@
 //! and ID tokens against Sentinel's JWKS, fetched once and cached, refetched (at
 //! most once a minute) when a token names a key it does not have.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use serde::Deserialize;
 
 use super::{Client, Transport};
 use crate::app_token::AppJwtVersion;
-use crate::cache::{Expiry, RefreshPolicy, RenewingCache};
+use crate::cache::{Cached, Expiry, RefreshPolicy, RenewingCache};
 use crate::error::Error;
 use crate::jwt::{
     AppJwtClaims, DEFAULT_JWKS_TTL, DEFAULT_MIN_REFETCH_INTERVAL, IdTokenClaims, KeySet,
@@ -90,16 +91,18 @@ impl Keys {
 impl<T: Transport> Client<T> {
     /// Sentinel's JWKS, from the cache or fetched (single flight, retried).
     pub async fn jwks(&self) -> Result<KeySet, Error> {
-        let cached = self
-            .cached(&self.inner.keys.jwks, |c| async move {
-                let s = c.sentinel().await?;
-                let keys = c
-                    .execute(Operation::Jwks, || s.jwks_request(), parse_jwks_response)
-                    .await?;
-                Ok((keys, Expiry::default()))
-            })
-            .await?;
-        Ok(cached.value().clone())
+        Ok(self.jwks_cached().await?.value().clone())
+    }
+
+    async fn jwks_cached(&self) -> Result<Arc<Cached<KeySet>>, Error> {
+        self.cached(&self.inner.keys.jwks, |c| async move {
+            let s = c.sentinel().await?;
+            let keys = c
+                .execute(Operation::Jwks, || s.jwks_request(), parse_jwks_response)
+                .await?;
+            Ok((keys, Expiry::default()))
+        })
+        .await
     }
 
     /// Verifies an AppJWT: a V1 token against the V1 keys, a V2 token against the
@@ -131,15 +134,15 @@ impl<T: Transport> Client<T> {
         validation: &Validation,
     ) -> Result<C, Error> {
         let kid = decode_header(token)?.kid;
-        let mut keys = self.jwks().await?;
-        if !keys.has_key_for(kid.as_deref()) && self.may_force_refetch() {
+        let mut keys = self.jwks_cached().await?;
+        if !keys.value().has_key_for(kid.as_deref()) && self.may_force_refetch() {
             tracing::debug!("unknown kid: refetching the JWKS");
             self.inner.keys.jwks.invalidate();
-            keys = self.jwks().await?;
+            keys = self.jwks_cached().await?;
         }
         Ok(verify(
             token,
-            &keys,
+            keys.value(),
             validation,
             self.inner.transport.now(),
         )?)
