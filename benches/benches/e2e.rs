@@ -1,0 +1,134 @@
+//! End to end against the `sentinel-mock` emulator on loopback: AppJWT fetches
+//! (client-credentials grant, V1, credentials in the form body), one at a time
+//! over a kept-alive connection, each signed with a fresh RS256 key operation by
+//! the emulator.
+//!
+//! - async: `sentinel_reqwest` (`fetch_app_token`, which bypasses the cache) vs an
+//!   `oauth2` client on the same kind of `reqwest::Client` vs a bare reqwest POST
+//!   of the same form that only reads the body (the floor);
+//! - blocking: `sentinel_isahc` vs a bare isahc POST.
+//!
+//! The emulator runs on a runtime of its own (2 worker threads); the async
+//! contenders are driven by a current-thread runtime, `block_on` per request.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Read;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use isahc::config::Configurable as _;
+use oauth2::basic::BasicClient;
+use oauth2::{AuthType, TokenResponse as _, TokenUrl};
+use sentinel_mock::{Endpoint, MockServer};
+use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret, FORM_CONTENT_TYPE, Host};
+
+fn fetch_app_token(c: &mut Criterion) {
+    let mock = MockServer::builder().start_blocking().unwrap();
+    let base = mock.base_url();
+    let token_url = format!(
+        "{base}/sentinel/api/account/{}/app/token?v=1.0",
+        mock.account()
+    );
+    // The demo credentials need no percent-encoding.
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        mock.client_id(),
+        mock.client_secret()
+    );
+    let config = ClientConfig::new(
+        AccountId::new(mock.account()).unwrap(),
+        ClientId::new(mock.client_id()).unwrap(),
+        ClientSecret::new(mock.client_secret()),
+    )
+    .with_sentinel_host(Host::parse(&base).unwrap());
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    // Async: ours, oauth2, bare reqwest.
+    let ours = sentinel_reqwest::SentinelClient::new(config.clone()).unwrap();
+    let http = reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let oauth = BasicClient::new(oauth2::ClientId::new(mock.client_id().to_owned()))
+        .set_client_secret(oauth2::ClientSecret::new(mock.client_secret().to_owned()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_token_uri(TokenUrl::new(token_url.clone()).unwrap());
+    let bare_reqwest = || async {
+        let resp = http
+            .post(&token_url)
+            .header(http::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
+            .body(form.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success());
+        resp.bytes().await.unwrap()
+    };
+
+    // Blocking: ours, bare isahc.
+    let ours_isahc = sentinel_isahc::SentinelClient::new(config).unwrap();
+    let isahc_http = isahc::HttpClient::builder()
+        .redirect_policy(isahc::config::RedirectPolicy::None)
+        .build()
+        .unwrap();
+    let bare_isahc = || {
+        let req = http::Request::post(&token_url)
+            .header(http::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
+            .body(form.clone())
+            .unwrap();
+        let resp = isahc_http.send(req).unwrap();
+        assert!(resp.status().is_success());
+        let mut body = Vec::new();
+        resp.into_body().read_to_end(&mut body).unwrap();
+        body
+    };
+
+    // Everyone gets a token from the emulator.
+    let (jwt, _) = rt.block_on(ours.fetch_app_token()).unwrap();
+    let theirs = rt
+        .block_on(oauth.exchange_client_credentials().request_async(&http))
+        .unwrap();
+    assert_eq!(
+        jwt.secret().split('.').next(),
+        theirs.access_token().secret().split('.').next()
+    );
+    assert!(rt.block_on(bare_reqwest()).starts_with(b"{"));
+    pollster::block_on(ours_isahc.client().fetch_app_token()).unwrap();
+    assert!(bare_isahc().starts_with(b"{"));
+    mock.reset_counters();
+
+    let mut g = c.benchmark_group("e2e/app_token_fetch_reqwest");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("sentinel_reqwest", |b| {
+        b.iter(|| rt.block_on(ours.fetch_app_token()).unwrap())
+    });
+    g.bench_function("oauth2_reqwest", |b| {
+        b.iter(|| {
+            rt.block_on(oauth.exchange_client_credentials().request_async(&http))
+                .unwrap()
+        })
+    });
+    g.bench_function("floor_bare_reqwest_post", |b| {
+        b.iter(|| rt.block_on(bare_reqwest()))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("e2e/app_token_fetch_isahc");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("sentinel_isahc", |b| {
+        b.iter(|| pollster::block_on(ours_isahc.client().fetch_app_token()).unwrap())
+    });
+    g.bench_function("floor_bare_isahc_post", |b| b.iter(bare_isahc));
+    g.finish();
+
+    // Every request reached the AppJWT endpoint (no retries, no other calls).
+    assert!(mock.count(Endpoint::AppTokenV1) > 0);
+    assert_eq!(mock.count(Endpoint::DomainApi), 0);
+}
+
+criterion_group!(benches, fetch_app_token);
+criterion_main!(benches);
