@@ -3,10 +3,15 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sentinel_fuzz::jwt::{Token, check_error, unb64};
+use sentinel_fuzz::{Input, input};
 use sentinel_proto::jwt::{Claims, decode_header, decode_unverified};
 
-fuzz_target!(|input: Token| {
-    let token = input.text();
+fuzz_target!(|data: &[u8]| {
+    let token = match input::<Token>(data, "eyJ") {
+        Some(Input::Text(t)) => t,
+        Some(Input::Structured(t)) => t.text(),
+        None => return,
+    };
     let header = decode_header(&token);
     match &header {
         Ok(h) => {

@@ -2,11 +2,11 @@
 //! `Content-Type`) and body.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use sentinel_fuzz::{checks, response::FuzzResponse};
+use sentinel_fuzz::{checks, response};
 use sentinel_proto::{MAX_BODY_BYTES, parse_revoke_response, success_body};
 
-fuzz_target!(|input: FuzzResponse| {
-    let resp = input.build();
+fuzz_target!(|data: &[u8]| {
+    let Some(resp) = response::from_input(data) else { return };
     let result = success_body(&resp);
     checks::check_outcome(&resp, &result);
     let ok = resp.status().is_success() && resp.body().len() <= MAX_BODY_BYTES;

@@ -5,7 +5,7 @@ use http::Response;
 use sentinel_proto::{AccountId, DomainApi, Error, Host, Scheme, ServiceList};
 
 use crate::checks::check_host;
-use crate::json::unique_object;
+use crate::json::{Shape, shape};
 
 /// Which Domain API is asked.
 #[derive(Arbitrary, Clone, Debug)]
@@ -68,14 +68,24 @@ pub fn check_service(api: &DomainApi, service: &str, resp: &Response<Vec<u8>>, r
         if !resp.status().is_success() || resp.body().len() > sentinel_proto::MAX_BODY_BYTES {
             return None;
         }
-        let body = unique_object(resp.body())?;
+        let (body, exact) = match shape(resp.body(), &["service", "account", "baseURI"]) {
+            Shape::Object(body, exact) => (body, exact),
+            Shape::Array => return Some(None), // known bug, see tests/fuzz_regressions.rs
+            Shape::Invalid => return None,
+        };
         let (s, account, base) = entry(&serde_json::Value::Object(body))?;
         if s != service || account.is_some_and(|a| a != api.account().as_str()) {
             return None;
         }
-        Host::from_base_uri(&base, api.csds()).ok()
+        let host = Host::from_base_uri(&base, api.csds()).ok()?;
+        Some(Some((host, exact)))
     })();
-    assert_eq!(r.as_ref().ok(), expected.as_ref(), "{r:?}");
+    match (r, expected) {
+        (Ok(h), Some(Some((e, _)))) => assert_eq!(h, &e),
+        (Err(_), Some(Some((_, exact)))) => assert!(!exact, "a valid answer was rejected"),
+        (Ok(h), None) => panic!("an invalid answer was accepted: {h:?}"),
+        _ => {}
+    }
     if let Ok(h) = r {
         check_host(h);
         if h.scheme() == Scheme::Http {
@@ -89,10 +99,14 @@ pub fn check_service(api: &DomainApi, service: &str, resp: &Response<Vec<u8>>, r
 pub fn check_all(api: &DomainApi, resp: &Response<Vec<u8>>, r: &Result<ServiceList, Error>) {
     crate::checks::check_outcome(resp, r);
     let Ok(list) = r else { return };
-    let body = crate::json::as_object(resp.body()).expect("an object");
-    let entries: Vec<_> = body["baseURIs"]
-        .as_array()
-        .expect("baseURIs is an array")
+    // The parser reads arrays as entries by position: a known bug (see
+    // tests/fuzz_regressions.rs), not judged here.
+    let Shape::Object(body, _) = shape(resp.body(), &["baseURIs"]) else { return };
+    let list_of = body["baseURIs"].as_array().expect("baseURIs is an array");
+    if list_of.iter().any(|e| e.is_array()) {
+        return;
+    }
+    let entries: Vec<_> = list_of
         .iter()
         .map(|e| entry(e).expect("every entry is usable"))
         .filter(|(_, a, _)| a.as_ref().is_none_or(|a| a == api.account().as_str()))
@@ -116,4 +130,29 @@ pub fn check_all(api: &DomainApi, resp: &Response<Vec<u8>>, r: &Result<ServiceLi
     if !names.contains(&"not-listed") {
         assert!(list.host("not-listed").is_err());
     }
+}
+
+/// The question and answer a target input stands for: the seed format of
+/// [`crate::response::parse_text`], where the words after the status are the
+/// service (default `sentinel`) and optionally `loopback` (ask a local emulator
+/// over http); or structured input.
+pub fn from_input(data: &[u8]) -> Option<(Ask, Response<Vec<u8>>)> {
+    if data.starts_with(b"HTTP ") {
+        let (resp, words) = crate::response::parse_text(data);
+        let ask = Ask {
+            csds: if words.iter().any(|w| w == "loopback") {
+                Csds::Loopback
+            } else {
+                Csds::Production
+            },
+            account: None,
+            service: words.first().filter(|w| *w != "loopback").cloned(),
+            idp: false,
+        };
+        return Some((ask, resp));
+    }
+    let mut u = arbitrary::Unstructured::new(data);
+    let ask = Ask::arbitrary(&mut u).ok()?;
+    let resp = crate::response::FuzzResponse::arbitrary_take_rest(u).ok()?;
+    Some((ask, resp.build()))
 }

@@ -291,42 +291,80 @@ pub fn push_str(out: &mut String, s: &str) {
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
-/// The body as a JSON object with unique member names (serde_json keeps the last
-/// of duplicates; the parsers reject duplicates of the fields they read).
-pub fn as_object(body: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
-    match serde_json::from_slice(body).ok()? {
-        serde_json::Value::Object(m) => Some(m),
-        _ => None,
-    }
+
+/// What a body is, as an independent reader sees it.
+pub enum Shape {
+    /// A JSON object with no duplicate among the member names the parser reads.
+    /// `exact` is false when the body is not UTF-8 and this is a lossy reading
+    /// (serde_json does not check the UTF-8 of strings it skips, so the parsers
+    /// may accept such a body, or reject it if a string they read is bad).
+    Object(serde_json::Map<String, serde_json::Value>, bool),
+    /// A JSON array at the top level. The parsers' derived `Deserialize` reads an
+    /// array by position: a known bug (`tests/fuzz_regressions.rs`), so targets do
+    /// not judge these bodies.
+    Array,
+    /// Anything else: not JSON, another value, or a duplicated member the parser
+    /// reads (serde rejects those).
+    Invalid,
 }
 
-/// The body as a JSON object if it is one whose member names are unique.
-pub fn unique_object(body: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
-    use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-    struct Unique(bool);
-    impl<'de> Deserialize<'de> for Unique {
+/// The [`Shape`] of `body` for a parser that reads the members `read`.
+pub fn shape(body: &[u8], read: &[&str]) -> Shape {
+    use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    /// Whether a document is an array, or an object and its read member names are unique.
+    enum Top {
+        Array,
+        Object(Vec<String>),
+    }
+    impl<'de> Deserialize<'de> for Top {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             struct V;
             impl<'de> Visitor<'de> for V {
-                type Value = Unique;
+                type Value = Top;
                 fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("an object")
+                    f.write_str("an object or array")
                 }
-                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Unique, A::Error> {
-                    let mut seen = std::collections::HashSet::new();
-                    let mut unique = true;
+                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Top, A::Error> {
+                    let mut names = Vec::new();
                     while let Some(k) = m.next_key::<String>()? {
                         m.next_value::<IgnoredAny>()?;
-                        unique &= seen.insert(k);
+                        names.push(k);
                     }
-                    Ok(Unique(unique))
+                    Ok(Top::Object(names))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Top, A::Error> {
+                    while s.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(Top::Array)
                 }
             }
-            d.deserialize_map(V)
+            d.deserialize_any(V)
         }
     }
-    match serde_json::from_slice::<Unique>(body) {
-        Ok(Unique(true)) => as_object(body),
+    let (text, exact) = match std::str::from_utf8(body) {
+        Ok(s) => (std::borrow::Cow::Borrowed(s), true),
+        Err(_) => (String::from_utf8_lossy(body), false),
+    };
+    match serde_json::from_str::<Top>(&text) {
+        Ok(Top::Array) => Shape::Array,
+        Ok(Top::Object(names)) => {
+            for r in read {
+                if names.iter().filter(|n| n == r).count() > 1 {
+                    return Shape::Invalid;
+                }
+            }
+            match serde_json::from_str(&text) {
+                Ok(serde_json::Value::Object(m)) => Shape::Object(m, exact),
+                _ => Shape::Invalid,
+            }
+        }
+        Err(_) => Shape::Invalid,
+    }
+}
+
+/// The body as a JSON object (serde_json keeps the last of duplicate members).
+pub fn as_object(body: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_slice(body).ok()? {
+        serde_json::Value::Object(m) => Some(m),
         _ => None,
     }
 }

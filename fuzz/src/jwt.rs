@@ -61,6 +61,14 @@ pub enum Rules {
 }
 
 impl Rules {
+    pub const ALL: [Rules; 5] = [
+        Rules::Default,
+        Rules::AppJwt,
+        Rules::IdToken,
+        Rules::NoLeeway,
+        Rules::AllRs,
+    ];
+
     pub fn validation(self) -> Validation {
         match self {
             Rules::Default => Validation::new(),

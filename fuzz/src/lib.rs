@@ -29,3 +29,27 @@ pub fn has_marker(s: &str) -> bool {
 pub fn shown<T: std::fmt::Display + std::fmt::Debug>(v: &T) -> String {
     format!("{v} {v:?}")
 }
+
+/// A target input: readable text (the seed format) or structured input.
+pub enum Input<T> {
+    Text(String),
+    Structured(T),
+}
+
+/// Input that starts with `prefix` is text (kept whole, invalid UTF-8 replaced);
+/// anything else is decoded as a structured `T`. Seeds are written as text.
+pub fn input<'a, T: arbitrary::Arbitrary<'a>>(data: &'a [u8], prefix: &str) -> Option<Input<T>> {
+    if data.starts_with(prefix.as_bytes()) {
+        return Some(Input::Text(String::from_utf8_lossy(data).into_owned()));
+    }
+    T::arbitrary_take_rest(arbitrary::Unstructured::new(data))
+        .ok()
+        .map(Input::Structured)
+}
+
+/// Whether `SENTINEL_FUZZ_DEBUG` is set: targets then print the input they built
+/// (to read a crash: `SENTINEL_FUZZ_DEBUG=1 cargo fuzz run <target> <artifact>`).
+pub fn debug() -> bool {
+    static DEBUG: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *DEBUG.get_or_init(|| std::env::var_os("SENTINEL_FUZZ_DEBUG").is_some())
+}

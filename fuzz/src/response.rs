@@ -108,3 +108,58 @@ impl FuzzResponse {
         resp
     }
 }
+
+/// The response a target input stands for. Input starting with `HTTP ` is a
+/// readable response (the seed format, see [`parse_text`]); anything else is
+/// decoded as a structured [`FuzzResponse`].
+pub fn from_input(data: &[u8]) -> Option<Response<Vec<u8>>> {
+    let resp = if data.starts_with(b"HTTP ") {
+        parse_text(data).0
+    } else {
+        let u = arbitrary::Unstructured::new(data);
+        FuzzResponse::arbitrary_take_rest(u).ok()?.build()
+    };
+    if crate::debug() {
+        eprintln!("{resp:?}\nbody: {:?}", String::from_utf8_lossy(resp.body()));
+    }
+    Some(resp)
+}
+
+/// Parses the seed format: `HTTP <status>[ <words>...]`, then `Name: value` header
+/// lines, an empty line, and the body (every line ends with `\n`; a `\r` before
+/// it is dropped). Unusable lines are skipped; an unusable status is 200.
+/// Returns the response and the words after the status.
+pub fn parse_text(data: &[u8]) -> (Response<Vec<u8>>, Vec<String>) {
+    let mut rest = data;
+    let mut line = || -> Option<&[u8]> {
+        let end = rest.iter().position(|&b| b == b'\n')?;
+        let l = &rest[..end];
+        rest = &rest[end + 1..];
+        Some(l.strip_suffix(b"\r").unwrap_or(l))
+    };
+    let first = String::from_utf8_lossy(line().unwrap_or_default()).into_owned();
+    let mut words = first.split_ascii_whitespace().skip(1).map(str::to_owned);
+    let status = words
+        .next()
+        .and_then(|s| s.parse::<u16>().ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut headers = Vec::new();
+    while let Some(l) = line() {
+        if l.is_empty() {
+            break;
+        }
+        if let Some(colon) = l.iter().position(|&b| b == b':') {
+            let value = l[colon + 1..].strip_prefix(b" ").unwrap_or(&l[colon + 1..]);
+            headers.push((l[..colon].to_vec(), value.to_vec()));
+        }
+    }
+    let mut resp = Response::new(rest.to_vec());
+    *resp.status_mut() = status;
+    for (n, v) in headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(&n), HeaderValue::from_bytes(&v)) {
+            resp.headers_mut().append(n, v);
+        }
+    }
+    (resp, words.collect())
+}

@@ -1,0 +1,92 @@
+//! Regression tests for what the fuzz targets in `fuzz/` found. Each input is in
+//! `testdata/fuzz/`; see `fuzz/README.md` for the campaigns.
+//!
+//! A test marked `#[ignore = "..."]` documents a bug that is reported and not yet
+//! fixed: it fails today and must pass once the bug is fixed (then drop the
+//! `ignore`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sentinel_proto::{
+    AccountId, DomainApi, Error, Host, OAuthError, parse_app_token_response,
+    parse_consumer_jws_response, parse_token_response, success_body,
+};
+
+fn ok(body: &[u8]) -> http::Response<Vec<u8>> {
+    http::Response::new(body.to_vec())
+}
+
+fn status(code: u16, body: &[u8]) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(code)
+        .body(body.to_vec())
+        .unwrap()
+}
+
+/// An answer that is a JSON array instead of an object must be rejected as an
+/// unusable body. serde's derived `Deserialize` for structs also accepts a JSON
+/// array, matched by position (`jwt::de::MapOnly` guards against this for JWT
+/// headers and claims, but the response parsers do not use it), so
+/// `["tok"]` is read as `{"token":"tok"}`.
+///
+/// Found by `fuzz/fuzz_targets/consumer_response.rs` (its body, minimised).
+#[test]
+#[ignore = "bug: parse_consumer_jws_response accepts a top-level JSON array (serde derive visit_seq)"]
+fn consumer_jws_answer_that_is_an_array_is_rejected() {
+    let body = include_bytes!("../testdata/fuzz/consumer-jws-top-level-array.json");
+    let r = parse_consumer_jws_response(&ok(body));
+    assert!(
+        matches!(r, Err(Error::InvalidBody { .. })),
+        "accepted {:?}",
+        r.map(|_| ())
+    );
+}
+
+/// Same root cause in the token endpoint parsers (`RawToken`): `["at","Bearer",..]`
+/// (one element per field) is a token answer with `access_token` "at". Input
+/// written by hand after the `consumer_response` crash; the fuzz oracles now skip
+/// array bodies until this is fixed.
+#[test]
+#[ignore = "bug: parse_token_response / parse_app_token_response accept a top-level JSON array"]
+fn token_answer_that_is_an_array_is_rejected() {
+    let body = include_bytes!("../testdata/fuzz/token-response-top-level-array.json");
+    let t = parse_token_response(&ok(body));
+    assert!(
+        matches!(t, Err(Error::InvalidBody { .. })),
+        "accepted {:?}",
+        t.map(|_| ())
+    );
+    let a = parse_app_token_response(&ok(body));
+    assert!(
+        matches!(a, Err(Error::InvalidBody { .. })),
+        "accepted {:?}",
+        a.map(|_| ())
+    );
+}
+
+/// Same bug in `OAuthError::from_json`: `["invalid_grant","code expired"]` becomes
+/// an OAuth error, although RFC 6749 §5.2 defines a JSON object. Input written by
+/// hand (same root cause as above).
+#[test]
+#[ignore = "bug: OAuthError::from_json accepts a top-level JSON array"]
+fn oauth_error_that_is_an_array_is_not_an_oauth_error() {
+    let body = include_bytes!("../testdata/fuzz/oauth-error-top-level-array.json");
+    assert_eq!(OAuthError::from_json(body), None);
+    let e = success_body(&status(400, body)).unwrap_err();
+    assert!(matches!(e, Error::Status { .. }), "{e:?}");
+}
+
+/// Same bug in the Domain API parsers (`RawEntry`, and the all-services wrapper):
+/// an entry given as `["sentinel","123456","va.sentinel.liveperson.net"]` is read
+/// as `{"service":..,"account":..,"baseURI":..}`. Input written by hand (same root
+/// cause as above).
+#[test]
+#[ignore = "bug: DomainApi::parse_service / parse_all_services accept JSON arrays as entries"]
+fn domain_api_entries_that_are_arrays_are_rejected() {
+    let api = DomainApi::new(Host::csds(), AccountId::new("123456").unwrap());
+    let one = include_bytes!("../testdata/fuzz/domain-service-top-level-array.json");
+    let r = api.parse_service(&ok(one), "sentinel");
+    assert!(matches!(r, Err(Error::InvalidBody { .. })), "{r:?}");
+    let all = include_bytes!("../testdata/fuzz/domain-all-entry-array.json");
+    let r = api.parse_all_services(&ok(all));
+    assert!(matches!(r, Err(Error::InvalidBody { .. })), "{r:?}");
+}
