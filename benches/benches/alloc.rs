@@ -17,7 +17,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauth2::basic::BasicTokenResponse;
 use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents, UnparsedPublicKey};
-use sentinel_benches::peers::{OAuth2WithIdToken, PlainAllServices};
+use sentinel_benches::peers::{
+    OAuth2WithIdToken, PlainAllServices, PlainTokenBorrowed, PlainTokenOwned,
+};
 use sentinel_benches::{
     ACCOUNT, APP_JWT_KID, TEST_KEY_SPKI, all_services_body, app_jwt, app_token_response_body,
     key_pair, now_secs, token_response_body,
@@ -35,36 +37,74 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const ROUNDS: usize = 1000;
 
-struct Table {
-    rows: Vec<String>,
+/// One call of one contender.
+type Op<'a> = Box<dyn FnMut() + 'a>;
+
+/// The operations to count: (operation, contender, one call).
+struct Table<'a> {
+    ops: Vec<(&'static str, &'static str, Op<'a>)>,
 }
 
-impl Table {
+impl<'a> Table<'a> {
     fn new() -> Self {
-        Self {
-            rows: vec![
-                "| operation | contender | allocs/call | reallocs/call | bytes allocated/call |"
-                    .to_owned(),
-                "|---|---|---:|---:|---:|".to_owned(),
-            ],
+        Self { ops: Vec::new() }
+    }
+
+    fn measure<R>(
+        &mut self,
+        operation: &'static str,
+        contender: &'static str,
+        mut op: impl FnMut() -> R + 'a,
+    ) {
+        self.ops.push((
+            operation,
+            contender,
+            Box::new(move || {
+                black_box(op());
+            }),
+        ));
+    }
+
+    /// Counts what each operation allocates per call and prints the table.
+    fn print(&mut self) {
+        println!("| operation | contender | allocs/call | reallocs/call | bytes allocated/call |");
+        println!("|---|---|---:|---:|---:|");
+        for (operation, contender, op) in &mut self.ops {
+            op();
+            let region = Region::new(GLOBAL);
+            for _ in 0..ROUNDS {
+                op();
+            }
+            let s = region.change();
+            let per = |n: usize| n as f64 / ROUNDS as f64;
+            println!(
+                "| {operation} | {contender} | {:.1} | {:.1} | {:.0} |",
+                per(s.allocations),
+                per(s.reallocations),
+                per(s.bytes_allocated),
+            );
         }
     }
 
-    /// Counts what `op` allocates per call.
-    fn measure<R>(&mut self, operation: &str, contender: &str, mut op: impl FnMut() -> R) {
-        black_box(op());
-        let region = Region::new(GLOBAL);
-        for _ in 0..ROUNDS {
-            black_box(op());
+    /// Runs only `operation/contender`, `rounds` times: for instruction counting
+    /// under `valgrind --tool=cachegrind` (see `benches/insns.sh`), which is
+    /// immune to the noise of a shared machine.
+    fn run_only(&mut self, name: &str, rounds: usize) {
+        let (_, _, op) = self
+            .ops
+            .iter_mut()
+            .find(|(o, c, _)| format!("{o}/{c}") == name)
+            .unwrap_or_else(|| panic!("no operation {name}"));
+        for _ in 0..rounds {
+            op();
         }
-        let s = region.change();
-        let per = |n: usize| n as f64 / ROUNDS as f64;
-        self.rows.push(format!(
-            "| {operation} | {contender} | {:.1} | {:.1} | {:.0} |",
-            per(s.allocations),
-            per(s.reallocations),
-            per(s.bytes_allocated + s.bytes_reallocated.max(0) as usize),
-        ));
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.ops
+            .iter()
+            .map(|(o, c, _)| format!("{o}/{c}"))
+            .collect()
     }
 }
 
@@ -74,111 +114,160 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    let only = std::env::var("SENTINEL_BENCH_ONLY").ok();
+    let rounds: usize = std::env::var("SENTINEL_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(ROUNDS);
     let iat = now_secs();
     let mut t = Table::new();
+    // The closures outlive this frame's locals in `t`: leak the fixtures.
+    fn keep<T>(v: T) -> &'static T {
+        Box::leak(Box::new(v))
+    }
 
-    let body = token_response_body(iat);
-    let resp = http::Response::new(body.clone());
-    t.measure("parse token response", "sentinel_proto", || {
-        parse_token_response(&resp).unwrap()
+    let body = keep(token_response_body(iat));
+    let resp = keep(http::Response::new(body.clone()));
+    t.measure("parse token response", "sentinel_proto", move || {
+        parse_token_response(resp).unwrap()
     });
-    t.measure("parse token response", "oauth2_basic", || {
-        serde_json::from_slice::<BasicTokenResponse>(&body).unwrap()
+    t.measure("parse token response", "oauth2_basic", move || {
+        serde_json::from_slice::<BasicTokenResponse>(body).unwrap()
     });
-    t.measure("parse token response", "oauth2_with_id_token", || {
-        serde_json::from_slice::<OAuth2WithIdToken>(&body).unwrap()
+    t.measure("parse token response", "oauth2_with_id_token", move || {
+        serde_json::from_slice::<OAuth2WithIdToken>(body).unwrap()
     });
-    t.measure("parse token response", "floor_ignored_any", || {
-        serde_json::from_slice::<IgnoredAny>(&body).unwrap()
+    t.measure("parse token response", "serde_derive_owned", move || {
+        serde_json::from_slice::<PlainTokenOwned>(body).unwrap()
     });
-
-    let body = app_token_response_body(iat);
-    let resp = http::Response::new(body.clone());
-    t.measure("parse AppJWT response", "sentinel_proto", || {
-        parse_app_token_response(&resp).unwrap()
+    t.measure("parse token response", "serde_derive_borrowed", move || {
+        serde_json::from_slice::<PlainTokenBorrowed>(body).unwrap()
     });
-    t.measure("parse AppJWT response", "oauth2_basic", || {
-        serde_json::from_slice::<BasicTokenResponse>(&body).unwrap()
+    // The same without dropping the result (leaked: only for instruction
+    // counts, where the difference is the cost of the drop, zeroization included).
+    t.measure("parse token response", "sentinel_proto_leaked", move || {
+        std::mem::forget(parse_token_response(resp).unwrap())
     });
-    t.measure("parse AppJWT response", "floor_ignored_any", || {
-        serde_json::from_slice::<IgnoredAny>(&body).unwrap()
+    t.measure("parse token response", "oauth2_basic_leaked", move || {
+        std::mem::forget(serde_json::from_slice::<BasicTokenResponse>(body).unwrap())
     });
-
-    let body = all_services_body();
-    let resp = http::Response::new(body.clone());
-    let api = DomainApi::new(Host::csds(), AccountId::new(ACCOUNT).unwrap());
-    t.measure("parse all services (30)", "sentinel_proto", || {
-        api.parse_all_services(&resp).unwrap()
-    });
-    t.measure("parse all services (30)", "serde_derive_owned", || {
-        serde_json::from_slice::<PlainAllServices>(&body).unwrap()
-    });
-    t.measure("parse all services (30)", "floor_ignored_any", || {
-        serde_json::from_slice::<IgnoredAny>(&body).unwrap()
+    t.measure(
+        "parse token response",
+        "oauth2_with_id_token_leaked",
+        move || std::mem::forget(serde_json::from_slice::<OAuth2WithIdToken>(body).unwrap()),
+    );
+    t.measure("parse token response", "floor_ignored_any", move || {
+        serde_json::from_slice::<IgnoredAny>(body).unwrap()
     });
 
-    let token = app_jwt(iat);
+    let body = keep(app_token_response_body(iat));
+    let resp = keep(http::Response::new(body.clone()));
+    t.measure("parse AppJWT response", "sentinel_proto", move || {
+        parse_app_token_response(resp).unwrap()
+    });
+    t.measure("parse AppJWT response", "oauth2_basic", move || {
+        serde_json::from_slice::<BasicTokenResponse>(body).unwrap()
+    });
+    t.measure("parse AppJWT response", "floor_ignored_any", move || {
+        serde_json::from_slice::<IgnoredAny>(body).unwrap()
+    });
+
+    let body = keep(all_services_body());
+    let resp = keep(http::Response::new(body.clone()));
+    let api = keep(DomainApi::new(
+        Host::csds(),
+        AccountId::new(ACCOUNT).unwrap(),
+    ));
+    t.measure("parse all services (30)", "sentinel_proto", move || {
+        api.parse_all_services(resp).unwrap()
+    });
+    t.measure("parse all services (30)", "serde_derive_owned", move || {
+        serde_json::from_slice::<PlainAllServices>(body).unwrap()
+    });
+    t.measure("parse all services (30)", "floor_ignored_any", move || {
+        serde_json::from_slice::<IgnoredAny>(body).unwrap()
+    });
+
+    let token = keep(app_jwt(iat));
     let now = UnixTime::from_secs(iat + 10);
     let key = RsaPublicKey::from_spki_der(TEST_KEY_SPKI)
         .unwrap()
         .with_kid(APP_JWT_KID);
-    let (n, e) = (key.modulus().to_vec(), key.exponent().to_vec());
-    let keys = KeySet::new().with(key);
-    let validation = Validation::app_jwt();
-    let jwt_key = jsonwebtoken::DecodingKey::from_rsa_raw_components(&n, &e);
+    let (n, e) = keep((key.modulus().to_vec(), key.exponent().to_vec()));
+    let keys = keep(KeySet::new().with(key));
+    let validation = keep(Validation::app_jwt());
+    let jwt_key = keep(jsonwebtoken::DecodingKey::from_rsa_raw_components(n, e));
     let mut jv = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     jv.leeway = 60;
     jv.validate_nbf = true;
     jv.validate_aud = false;
     jv.set_issuer(&["Sentinel"]);
     jv.set_required_spec_claims(&["exp", "iss"]);
+    let jv = keep(jv);
     let (signing_input, sig_b64) = token.rsplit_once('.').unwrap();
-    let signature = URL_SAFE_NO_PAD.decode(sig_b64).unwrap();
-    let components = RsaPublicKeyComponents {
+    let signature = keep(URL_SAFE_NO_PAD.decode(sig_b64).unwrap());
+    let components = keep(RsaPublicKeyComponents {
         n: n.as_slice(),
         e: e.as_slice(),
-    };
-    let kp = key_pair();
-    let unparsed = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, kp.public().as_ref());
-    t.measure("verify AppJWT (RS256)", "sentinel_proto", || {
-        verify::<AppJwtClaims>(&token, &keys, &validation, now).unwrap()
     });
-    t.measure("verify AppJWT (RS256)", "jsonwebtoken", || {
-        jsonwebtoken::decode::<AppJwtClaims>(&token, &jwt_key, &jv).unwrap()
+    let kp = keep(key_pair());
+    let unparsed = keep(UnparsedPublicKey::new(
+        &RSA_PKCS1_2048_8192_SHA256,
+        kp.public().as_ref(),
+    ));
+    t.measure("verify AppJWT (RS256)", "sentinel_proto", move || {
+        verify::<AppJwtClaims>(token, keys, validation, now).unwrap()
     });
-    t.measure("verify AppJWT (RS256)", "floor_ring_components", || {
-        components
-            .verify(
-                &RSA_PKCS1_2048_8192_SHA256,
-                signing_input.as_bytes(),
-                &signature,
-            )
-            .unwrap()
+    t.measure("verify AppJWT (RS256)", "jsonwebtoken", move || {
+        jsonwebtoken::decode::<AppJwtClaims>(token, jwt_key, jv).unwrap()
     });
-    t.measure("verify AppJWT (RS256)", "floor_ring_unparsed_key", || {
-        unparsed
-            .verify(signing_input.as_bytes(), &signature)
-            .unwrap()
-    });
+    t.measure(
+        "verify AppJWT (RS256)",
+        "floor_ring_components",
+        move || {
+            components
+                .verify(
+                    &RSA_PKCS1_2048_8192_SHA256,
+                    signing_input.as_bytes(),
+                    signature,
+                )
+                .unwrap()
+        },
+    );
+    t.measure(
+        "verify AppJWT (RS256)",
+        "floor_ring_unparsed_key",
+        move || {
+            unparsed
+                .verify(signing_input.as_bytes(), signature)
+                .unwrap()
+        },
+    );
 
     let now = UnixTime::from_secs(iat);
-    let cache: RenewingCache<AppJwt, String> = RenewingCache::new(RefreshPolicy::default());
+    let cache: &RenewingCache<AppJwt, String> = keep(RenewingCache::new(RefreshPolicy::default()));
     let Poll::Renew(ticket) = cache.poll(now) else {
         panic!("an empty cache hands out the ticket")
     };
-    let value = ticket
-        .complete(Ok((
-            AppJwt::new(token.clone()),
-            Expiry::after(Duration::from_secs(3600)),
-        )))
-        .unwrap();
-    t.measure("cached token read", "sentinel_get", || {
+    let value = keep(
+        ticket
+            .complete(Ok((
+                AppJwt::new(token.clone()),
+                Expiry::after(Duration::from_secs(3600)),
+            )))
+            .unwrap(),
+    );
+    t.measure("cached token read", "sentinel_get", move || {
         cache.get(now).unwrap()
     });
-    t.measure("cached token read", "sentinel_poll", || {
+    t.measure("cached token read", "sentinel_poll", move || {
         matches!(cache.poll(now), Poll::Ready(_))
     });
-    t.measure("cached token read", "arc_clone", || Arc::clone(&value));
+    t.measure("cached token read", "arc_clone", move || Arc::clone(value));
 
-    println!("{}", t.rows.join("\n"));
+    match only.as_deref() {
+        Some("list") => println!("{}", t.names().join("\n")),
+        Some(name) => t.run_only(name, rounds),
+        None => t.print(),
+    }
 }

@@ -10,7 +10,9 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use oauth2::basic::BasicTokenResponse;
-use sentinel_benches::peers::{OAuth2WithIdToken, PlainAllServices};
+use sentinel_benches::peers::{
+    OAuth2WithIdToken, PlainAllServices, PlainTokenBorrowed, PlainTokenOwned,
+};
 use sentinel_benches::{all_services_body, app_token_response_body, now_secs, token_response_body};
 use sentinel_proto::{AccountId, DomainApi, Host, parse_app_token_response, parse_token_response};
 use serde::de::IgnoredAny;
@@ -35,9 +37,29 @@ fn token_response(c: &mut Criterion) {
     g.bench_function("oauth2_with_id_token", |b| {
         b.iter(|| serde_json::from_slice::<OAuth2WithIdToken>(black_box(&body)))
     });
+    g.bench_function("serde_derive_owned", |b| {
+        b.iter(|| serde_json::from_slice::<PlainTokenOwned>(black_box(&body)))
+    });
+    g.bench_function("serde_derive_borrowed", |b| {
+        b.iter(|| serde_json::from_slice::<PlainTokenBorrowed>(black_box(&body)))
+    });
     g.bench_function("floor_ignored_any", |b| {
         b.iter(|| serde_json::from_slice::<IgnoredAny>(black_box(&body)))
     });
+    // The same with the results dropped outside the timed section: ours zeroizes
+    // its tokens on drop (secrecy), the peers only free them.
+    g.bench_function(BenchmarkId::new("sentinel_proto", "drop_untimed"), |b| {
+        b.iter_with_large_drop(|| parse_token_response(black_box(&resp)))
+    });
+    g.bench_function(BenchmarkId::new("oauth2_basic", "drop_untimed"), |b| {
+        b.iter_with_large_drop(|| serde_json::from_slice::<BasicTokenResponse>(black_box(&body)))
+    });
+    g.bench_function(
+        BenchmarkId::new("oauth2_with_id_token", "drop_untimed"),
+        |b| {
+            b.iter_with_large_drop(|| serde_json::from_slice::<OAuth2WithIdToken>(black_box(&body)))
+        },
+    );
     g.finish();
 }
 
@@ -57,6 +79,12 @@ fn app_token_response(c: &mut Criterion) {
     });
     g.bench_function("floor_ignored_any", |b| {
         b.iter(|| serde_json::from_slice::<IgnoredAny>(black_box(&body)))
+    });
+    g.bench_function(BenchmarkId::new("sentinel_proto", "drop_untimed"), |b| {
+        b.iter_with_large_drop(|| parse_app_token_response(black_box(&resp)))
+    });
+    g.bench_function(BenchmarkId::new("oauth2_basic", "drop_untimed"), |b| {
+        b.iter_with_large_drop(|| serde_json::from_slice::<BasicTokenResponse>(black_box(&body)))
     });
     g.finish();
 }

@@ -185,6 +185,38 @@ pub mod peers {
     /// oauth2's standard token response with the ID token.
     pub type OAuth2WithIdToken = StandardTokenResponse<IdTokenFields, BasicTokenType>;
 
+    /// A plain serde decode of a token answer into owned strings, no checks:
+    /// what serde alone costs for the same fields as ours.
+    #[derive(Debug, Deserialize)]
+    pub struct PlainTokenOwned {
+        /// `access_token`.
+        pub access_token: String,
+        /// `token_type`.
+        pub token_type: Option<String>,
+        /// `refresh_token`.
+        pub refresh_token: Option<String>,
+        /// `id_token`.
+        pub id_token: Option<String>,
+        /// `expires_in`.
+        pub expires_in: Option<u64>,
+    }
+
+    /// The same, borrowing the strings from the body (no allocation): the cost of
+    /// UTF-8 validation and field dispatch over the `IgnoredAny` floor.
+    #[derive(Debug, Deserialize)]
+    pub struct PlainTokenBorrowed<'a> {
+        /// `access_token`.
+        pub access_token: &'a str,
+        /// `token_type`.
+        pub token_type: Option<&'a str>,
+        /// `refresh_token`.
+        pub refresh_token: Option<&'a str>,
+        /// `id_token`.
+        pub id_token: Option<&'a str>,
+        /// `expires_in`.
+        pub expires_in: Option<u64>,
+    }
+
     /// What a plain serde client of the Domain API decodes: owned strings, the
     /// hosts not validated.
     #[derive(Debug, Deserialize)]
