@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{BodyError, Error, InputError};
 use crate::host::Host;
 use crate::ids::AccountId;
-use crate::json::{Field, required};
+use crate::json::{Field, MapOnly, required};
 use crate::request::{USER_AGENT, bad_uri};
 use crate::response::{invalid, success_body};
 use crate::secret::{AppJwt, ConsumerJws};
@@ -89,7 +89,7 @@ pub fn parse_consumer_jws_response<B: AsRef<[u8]>>(
     }
     let body = success_body(resp)?;
     let parse = || -> Result<ConsumerJws, BodyError> {
-        let b: Body<'_> = serde_json::from_slice(body)?;
+        let b: Body<'_> = serde_json::from_slice::<MapOnly<_>>(body)?.0;
         Ok(ConsumerJws::new(
             required(b.token, "token")?
                 .into_string("token")?

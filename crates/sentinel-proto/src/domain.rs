@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::error::{BodyError, Error, InputError};
 use crate::host::Host;
 use crate::ids::AccountId;
-use crate::json::{Field, required};
+use crate::json::{Field, MapOnly, required};
 use crate::request::get_json;
 use crate::response::{invalid, success_body};
 
@@ -83,8 +83,9 @@ impl DomainApi {
         service: &str,
     ) -> Result<Host, Error> {
         let body = success_body(resp)?;
-        let entry: RawEntry<'_> =
-            serde_json::from_slice(body).map_err(|e| invalid(resp, BodyError::from(e)))?;
+        let entry: RawEntry<'_> = serde_json::from_slice::<MapOnly<_>>(body)
+            .map_err(|e| invalid(resp, BodyError::from(e)))?
+            .0;
         let entry = entry.check().map_err(|e| invalid(resp, e))?;
         if entry.service != service || !self.same_account(entry.account.as_deref()) {
             return Err(invalid(
@@ -116,16 +117,17 @@ impl DomainApi {
         #[derive(Deserialize)]
         struct All<'a> {
             #[serde(rename = "baseURIs", borrow)]
-            base_uris: Option<Vec<RawEntry<'a>>>,
+            base_uris: Option<Vec<MapOnly<RawEntry<'a>>>>,
         }
         let body = success_body(resp)?;
-        let all: All<'_> =
-            serde_json::from_slice(body).map_err(|e| invalid(resp, BodyError::from(e)))?;
+        let all: All<'_> = serde_json::from_slice::<MapOnly<_>>(body)
+            .map_err(|e| invalid(resp, BodyError::from(e)))?
+            .0;
         let raw = all
             .base_uris
             .ok_or_else(|| invalid(resp, BodyError::MissingField("baseURIs")))?;
         let mut entries = Vec::with_capacity(raw.len());
-        for e in raw {
+        for MapOnly(e) in raw {
             let e = e.check().map_err(|e| invalid(resp, e))?;
             if !self.same_account(e.account.as_deref()) {
                 continue;

@@ -3,6 +3,9 @@
 
 use std::borrow::Cow;
 
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::BodyError;
@@ -107,5 +110,25 @@ impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// Deserializes `T` from a JSON object only. (Derived struct impls also accept a
+/// JSON array, matched by position, which a header or claims set must never be.)
+pub(crate) struct MapOnly<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = MapOnly<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(MapOnly)
+            }
+        }
+        d.deserialize_map(V(PhantomData))
     }
 }

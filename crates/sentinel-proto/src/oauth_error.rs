@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::json::Field;
+use crate::json::{Field, MapOnly};
 
 /// Longest `error_description` kept; the rest is cut.
 const MAX_DESCRIPTION: usize = 512;
@@ -119,7 +119,7 @@ impl OAuthError {
             #[serde(borrow)]
             error_uri: Option<Field<'a>>,
         }
-        let b: Body<'_> = serde_json::from_slice(body).ok()?;
+        let b: Body<'_> = serde_json::from_slice::<MapOnly<_>>(body).ok()?.0;
         let text = |f: Option<Field<'_>>| match f {
             Some(Field::Str(s)) => Some(s.into_owned()),
             _ => None,

@@ -6,7 +6,7 @@ use http::{Request, Response};
 use serde::Deserialize;
 
 use crate::error::{BodyError, Error, InputError};
-use crate::json::{Field, required};
+use crate::json::{Field, MapOnly, required};
 use crate::redirect::RedirectUri;
 use crate::request::{form_encode, form_post};
 use crate::response::{invalid, success_body};
@@ -118,7 +118,8 @@ impl<'a> RawToken<'a> {
     /// Parses the body and checks what every token answer shares: a non-empty
     /// `access_token`, `token_type` Bearer in any case when present.
     pub(crate) fn parse(body: &'a [u8]) -> Result<(Self, String), BodyError> {
-        let mut raw: RawToken<'a> = serde_json::from_slice(body)?;
+        // Objects only: derived impls would also read an array, by position.
+        let mut raw: RawToken<'a> = serde_json::from_slice::<MapOnly<_>>(body)?.0;
         let access = required(raw.access_token.take(), "access_token")?
             .into_string("access_token")?
             .into_owned();

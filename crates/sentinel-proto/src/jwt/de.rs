@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A JSON string, borrowed from the input unless it contained escapes.
@@ -42,25 +41,7 @@ pub(crate) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error>
     Ok(true)
 }
 
-/// Deserializes `T` from a JSON object only. (Derived struct impls also accept a
-/// JSON array, matched by position, which a header or claims set must never be.)
-pub(crate) struct MapOnly<T>(pub(crate) T);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for MapOnly<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = MapOnly<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(MapAccessDeserializer::new(map)).map(MapOnly)
-            }
-        }
-        d.deserialize_map(V(PhantomData))
-    }
-}
+pub(crate) use crate::json::MapOnly;
 
 /// A claim that should be a NumericDate (RFC 7519 §2): a JSON number of seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
