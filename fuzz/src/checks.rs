@@ -215,8 +215,8 @@ pub fn expected_answer(
     if !resp.status().is_success() || resp.body().len() > MAX_BODY_BYTES {
         return Expect::Reject;
     }
-    let (obj, exact) = match crate::json::shape(resp.body(), read) {
-        crate::json::Shape::Object(m, exact) => (m, exact),
+    let obj = match crate::json::shape(resp.body(), read) {
+        crate::json::Shape::Object(m) => m,
         crate::json::Shape::Array => return Expect::Either(None),
         crate::json::Shape::Invalid => return Expect::Reject,
     };
@@ -230,11 +230,7 @@ pub fn expected_answer(
         });
         valid &= obj.get("expires_in").is_none_or(|v| v.is_null()) || expires_in(&obj).is_some();
     }
-    match (valid, exact) {
-        (false, _) => Expect::Reject,
-        (true, true) => Expect::Accept(obj),
-        (true, false) => Expect::Either(Some(obj)),
-    }
+    if valid { Expect::Accept(obj) } else { Expect::Reject }
 }
 
 /// The members the token endpoint parsers read.

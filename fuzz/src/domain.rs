@@ -68,8 +68,8 @@ pub fn check_service(api: &DomainApi, service: &str, resp: &Response<Vec<u8>>, r
         if !resp.status().is_success() || resp.body().len() > sentinel_proto::MAX_BODY_BYTES {
             return None;
         }
-        let (body, exact) = match shape(resp.body(), &["service", "account", "baseURI"]) {
-            Shape::Object(body, exact) => (body, exact),
+        let body = match shape(resp.body(), &["service", "account", "baseURI"]) {
+            Shape::Object(body) => body,
             Shape::Array => return Some(None), // known bug, see tests/fuzz_regressions.rs
             Shape::Invalid => return None,
         };
@@ -78,11 +78,11 @@ pub fn check_service(api: &DomainApi, service: &str, resp: &Response<Vec<u8>>, r
             return None;
         }
         let host = Host::from_base_uri(&base, api.csds()).ok()?;
-        Some(Some((host, exact)))
+        Some(Some(host))
     })();
     match (r, expected) {
-        (Ok(h), Some(Some((e, _)))) => assert_eq!(h, &e),
-        (Err(_), Some(Some((_, exact)))) => assert!(!exact, "a valid answer was rejected"),
+        (Ok(h), Some(Some(e))) => assert_eq!(h, &e),
+        (Err(e), Some(Some(_))) => panic!("a valid answer was rejected: {e}"),
         (Ok(h), None) => panic!("an invalid answer was accepted: {h:?}"),
         _ => {}
     }
@@ -101,8 +101,13 @@ pub fn check_all(api: &DomainApi, resp: &Response<Vec<u8>>, r: &Result<ServiceLi
     let Ok(list) = r else { return };
     // The parser reads arrays as entries by position: a known bug (see
     // tests/fuzz_regressions.rs), not judged here.
-    let Shape::Object(body, _) = shape(resp.body(), &["baseURIs"]) else { return };
-    let list_of = body["baseURIs"].as_array().expect("baseURIs is an array");
+    let Shape::Object(body) = shape(resp.body(), &["baseURIs"]) else { return };
+    let list_of = match &body["baseURIs"] {
+        serde_json::Value::Array(a) => a,
+        // Holds a string serde_json skipped unchecked; not judged.
+        serde_json::Value::Object(o) if o.contains_key("unreadable composite") => return,
+        other => panic!("accepted baseURIs {other:?}"),
+    };
     if list_of.iter().any(|e| e.is_array()) {
         return;
     }

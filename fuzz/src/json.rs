@@ -294,70 +294,75 @@ pub fn push_str(out: &mut String, s: &str) {
 
 /// What a body is, as an independent reader sees it.
 pub enum Shape {
-    /// A JSON object with no duplicate among the member names the parser reads.
-    /// `exact` is false when the body is not UTF-8 and this is a lossy reading
-    /// (serde_json does not check the UTF-8 of strings it skips, so the parsers
-    /// may accept such a body, or reject it if a string they read is bad).
-    Object(serde_json::Map<String, serde_json::Value>, bool),
+    /// A JSON object with no duplicate among the members the parser reads; the map
+    /// holds those members only. serde_json skips other members without checking
+    /// their strings (UTF-8, lone surrogates), and so does this reading. A read
+    /// member that is an object or array serde_json cannot turn into a `Value` for
+    /// the same reason is kept as `{"unreadable composite": true}`.
+    Object(serde_json::Map<String, serde_json::Value>),
     /// A JSON array at the top level. The parsers' derived `Deserialize` reads an
     /// array by position: a known bug (`tests/fuzz_regressions.rs`), so targets do
     /// not judge these bodies.
     Array,
-    /// Anything else: not JSON, another value, or a duplicated member the parser
-    /// reads (serde rejects those).
+    /// Anything else: not JSON, another value, a read member that is a bad string,
+    /// or a duplicated read member (serde rejects those).
     Invalid,
 }
 
 /// The [`Shape`] of `body` for a parser that reads the members `read`.
 pub fn shape(body: &[u8], read: &[&str]) -> Shape {
-    use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-    /// Whether a document is an array, or an object and its read member names are unique.
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::value::RawValue;
     enum Top {
         Array,
-        Object(Vec<String>),
+        Object(Option<serde_json::Map<String, serde_json::Value>>),
     }
-    impl<'de> Deserialize<'de> for Top {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Top;
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("an object or array")
+    struct Seed<'r>(&'r [&'r str]);
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Top;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Top;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object or array")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Top, A::Error> {
+            let mut out = serde_json::Map::new();
+            let mut valid = true;
+            while let Some(k) = m.next_key::<String>()? {
+                if !self.0.contains(&k.as_str()) {
+                    m.next_value::<IgnoredAny>()?;
+                    continue;
                 }
-                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Top, A::Error> {
-                    let mut names = Vec::new();
-                    while let Some(k) = m.next_key::<String>()? {
-                        m.next_value::<IgnoredAny>()?;
-                        names.push(k);
+                let raw = m.next_value::<Box<RawValue>>()?;
+                let v = match serde_json::from_str(raw.get()) {
+                    Ok(v) => v,
+                    Err(_) if !raw.get().starts_with('"') => {
+                        serde_json::json!({"unreadable composite": true})
                     }
-                    Ok(Top::Object(names))
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Top, A::Error> {
-                    while s.next_element::<IgnoredAny>()?.is_some() {}
-                    Ok(Top::Array)
-                }
+                    Err(_) => {
+                        valid = false;
+                        continue;
+                    }
+                };
+                valid &= out.insert(k, v).is_none();
             }
-            d.deserialize_any(V)
+            Ok(Top::Object(valid.then_some(out)))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Top, A::Error> {
+            while s.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(Top::Array)
         }
     }
-    let (text, exact) = match std::str::from_utf8(body) {
-        Ok(s) => (std::borrow::Cow::Borrowed(s), true),
-        Err(_) => (String::from_utf8_lossy(body), false),
-    };
-    match serde_json::from_str::<Top>(&text) {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let top = Seed(read).deserialize(&mut de).and_then(|t| de.end().map(|()| t));
+    match top {
         Ok(Top::Array) => Shape::Array,
-        Ok(Top::Object(names)) => {
-            for r in read {
-                if names.iter().filter(|n| n == r).count() > 1 {
-                    return Shape::Invalid;
-                }
-            }
-            match serde_json::from_str(&text) {
-                Ok(serde_json::Value::Object(m)) => Shape::Object(m, exact),
-                _ => Shape::Invalid,
-            }
-        }
-        Err(_) => Shape::Invalid,
+        Ok(Top::Object(Some(m))) => Shape::Object(m),
+        _ => Shape::Invalid,
     }
 }
 
