@@ -4,7 +4,9 @@ use libfuzzer_sys::fuzz_target;
 use sentinel_fuzz::{MARKER, checks, response};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(resp) = response::from_input(data) else { return };
+    let Some(resp) = response::from_input(data) else {
+        return;
+    };
     let result = sentinel_proto::parse_consumer_jws_response(&resp);
     checks::check_outcome(&resp, &result);
     let expect = checks::expected_answer(&resp, &["token"], "token", &[], false);

@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use sentinel_fuzz::domain;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((ask, resp)) = domain::from_input(data) else { return };
+    let Some((ask, resp)) = domain::from_input(data) else {
+        return;
+    };
     let api = ask.api();
     let one = api.parse_service(&resp, ask.service());
     domain::check_service(&api, ask.service(), &resp, &one);

@@ -6,7 +6,9 @@ use sentinel_fuzz::{checks, response};
 use sentinel_proto::{MAX_BODY_BYTES, parse_revoke_response, success_body};
 
 fuzz_target!(|data: &[u8]| {
-    let Some(resp) = response::from_input(data) else { return };
+    let Some(resp) = response::from_input(data) else {
+        return;
+    };
     let result = success_body(&resp);
     checks::check_outcome(&resp, &result);
     let ok = resp.status().is_success() && resp.body().len() <= MAX_BODY_BYTES;

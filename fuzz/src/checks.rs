@@ -39,7 +39,9 @@ pub fn check_error(resp: &Response<Vec<u8>>, e: &Error) {
             assert_eq!(OAuthError::from_json(resp.body()).as_ref(), Some(error));
             check_oauth_error(error);
         }
-        Error::Status { status: s, body, .. } => {
+        Error::Status {
+            status: s, body, ..
+        } => {
             assert!(!too_large && *s == status && !status.is_success());
             assert_eq!(body.len(), resp.body().len());
             let kept = resp.body().len().min(sentinel_proto::RawBody::MAX);
@@ -54,7 +56,10 @@ pub fn check_error(resp: &Response<Vec<u8>>, e: &Error) {
         other => panic!("a response parser returned {other:?}"),
     }
     if let Some(s) = e.status() {
-        assert_eq!(e.is_transient(), s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error());
+        assert_eq!(
+            e.is_transient(),
+            s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error()
+        );
     }
     check_retry_after(resp, e);
     // Only an OAuth error's code and description come from the body (and the
@@ -80,7 +85,10 @@ pub fn check_error(resp: &Response<Vec<u8>>, e: &Error) {
     // name is the caller's own string.
     if !echoes_body {
         // Content types are header values (visible ASCII); nothing else is free text.
-        assert!(!text.chars().any(|c| c.is_control() && c != '\t'), "{text:?}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\t'),
+            "{text:?}"
+        );
     }
 }
 
@@ -113,7 +121,10 @@ fn check_retry_after(resp: &Response<Vec<u8>>, e: &Error) {
 pub fn check_oauth_error(e: &OAuthError) {
     let code = e.code().as_str();
     assert!(!code.is_empty() && code.len() <= 128);
-    assert!(code.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'));
+    assert!(
+        code.bytes()
+            .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+    );
     for part in [e.description(), e.uri()].into_iter().flatten() {
         assert!(!part.is_empty() && part.chars().count() <= 512);
         assert!(!part.chars().any(char::is_control), "{part:?}");
@@ -221,7 +232,10 @@ pub fn expected_answer(
         crate::json::Shape::Invalid => return Expect::Reject,
     };
     let non_empty = |v: Option<&Value>| v.and_then(Value::as_str).is_some_and(|s| !s.is_empty());
-    let opt = |name: &str| obj.get(name).is_none_or(|v| v.is_null() || non_empty(Some(v)));
+    let opt = |name: &str| {
+        obj.get(name)
+            .is_none_or(|v| v.is_null() || non_empty(Some(v)))
+    };
     let mut valid = non_empty(obj.get(required)) && optional.iter().all(|n| opt(n));
     if bearer_expiry {
         let tt = obj.get("token_type");
@@ -230,11 +244,21 @@ pub fn expected_answer(
         });
         valid &= obj.get("expires_in").is_none_or(|v| v.is_null()) || expires_in(&obj).is_some();
     }
-    if valid { Expect::Accept(obj) } else { Expect::Reject }
+    if valid {
+        Expect::Accept(obj)
+    } else {
+        Expect::Reject
+    }
 }
 
 /// The members the token endpoint parsers read.
-pub const TOKEN_FIELDS: &[&str] = &["access_token", "token_type", "refresh_token", "id_token", "expires_in"];
+pub const TOKEN_FIELDS: &[&str] = &[
+    "access_token",
+    "token_type",
+    "refresh_token",
+    "id_token",
+    "expires_in",
+];
 
 /// `expires_in` of an answer, as [`expected_answer`] reads it.
 pub fn expires_in(obj: &serde_json::Map<String, serde_json::Value>) -> Option<u64> {
@@ -252,4 +276,77 @@ pub fn expires_in(obj: &serde_json::Map<String, serde_json::Value>) -> Option<u6
     }
     let f = v.as_f64()?;
     (f >= 0.0 && f.fract() == 0.0 && f < 1.8e19).then_some(f as u64)
+}
+
+/// `OAuthError::from_json(body)` is `parsed`: recognised iff the body is an object
+/// whose `error` is a valid RFC 6749 §5.2 code (printable ASCII but `"` and `\`).
+pub fn check_oauth_body(body: &[u8], parsed: &Option<OAuthError>) {
+    use crate::json::{Shape, shape};
+    parsed.iter().for_each(check_oauth_error);
+    match shape(body, &["error", "error_description", "error_uri"]) {
+        Shape::Object(obj) => {
+            let code = obj.get("error").and_then(|c| c.as_str());
+            let valid = code.is_some_and(|c| {
+                (1..=128).contains(&c.len())
+                    && c.bytes()
+                        .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+            });
+            assert!(parsed.is_some() == valid, "valid code {code:?}: {parsed:?}");
+            assert_eq!(
+                parsed.as_ref().map(|e| e.code().as_str()),
+                code.filter(|_| valid)
+            );
+        }
+        Shape::Array => {} // known bug, see tests/fuzz_regressions.rs
+        Shape::Invalid => assert!(parsed.is_none(), "an OAuth error from a non-object"),
+    }
+}
+
+/// `Host::from_base_uri(s, csds)` for an https and a loopback-http CSDS, against
+/// `Host::parse(s)`: a bare `host[:port]` means the same to both, the https CSDS
+/// never yields http, the http one yields http exactly for loopback hosts.
+pub fn check_base_uri(s: &str, parsed: &Result<Host, sentinel_proto::InputError>) {
+    let via_https = Host::from_base_uri(s, &Host::csds());
+    let local = Host::parse("http://localhost:1").expect("loopback");
+    let via_http = Host::from_base_uri(s, &local);
+    for (h, http) in [(&via_https, false), (&via_http, true)] {
+        let Ok(h) = h else { continue };
+        check_host(h);
+        assert!(!s.contains("://"));
+        assert_eq!(h.scheme() == Scheme::Http, http && h.is_loopback());
+    }
+    if !s.contains("://") {
+        assert_eq!(&via_https, parsed);
+    }
+    assert_eq!(via_https.is_ok(), via_http.is_ok());
+}
+
+/// Accepted ids and redirect URIs keep their documented character sets.
+pub fn check_ids(
+    s: &str,
+    redirect: Option<sentinel_proto::RedirectUri>,
+    account: Option<sentinel_proto::AccountId>,
+    client: Option<sentinel_proto::ClientId>,
+) {
+    if let Some(r) = redirect {
+        assert_eq!(r.as_str(), s);
+        let url = url::Url::parse(s).expect("absolute");
+        assert!(url.fragment().is_none() && !url.cannot_be_a_base());
+        assert!(!s.chars().any(|c| c.is_whitespace() || c.is_control()));
+    }
+    if let Some(a) = account {
+        let ok = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        assert!(a.as_str().bytes().all(ok) && (1..=64).contains(&a.as_str().len()));
+    }
+    if let Some(c) = client {
+        assert!(!c.as_str().is_empty() && !c.as_str().chars().any(char::is_whitespace));
+    }
+}
+
+/// The string member `name` of `obj`.
+pub fn text<'a>(
+    obj: &'a serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<&'a str> {
+    obj.get(name).and_then(|v| v.as_str())
 }

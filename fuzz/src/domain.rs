@@ -52,7 +52,12 @@ impl Ask {
 /// `(service, account, baseURI)` of an entry, if each has a usable type.
 fn entry(v: &serde_json::Value) -> Option<(String, Option<String>, String)> {
     let o = v.as_object()?;
-    let text = |n: &str| o.get(n)?.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
+    let text = |n: &str| {
+        o.get(n)?
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let account = match o.get("account") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -62,7 +67,12 @@ fn entry(v: &serde_json::Value) -> Option<(String, Option<String>, String)> {
 }
 
 /// Checks `parse_service` against an independent reading of the answer.
-pub fn check_service(api: &DomainApi, service: &str, resp: &Response<Vec<u8>>, r: &Result<Host, Error>) {
+pub fn check_service(
+    api: &DomainApi,
+    service: &str,
+    resp: &Response<Vec<u8>>,
+    r: &Result<Host, Error>,
+) {
     crate::checks::check_outcome(resp, r);
     let expected = (|| {
         if !resp.status().is_success() || resp.body().len() > sentinel_proto::MAX_BODY_BYTES {
@@ -101,7 +111,9 @@ pub fn check_all(api: &DomainApi, resp: &Response<Vec<u8>>, r: &Result<ServiceLi
     let Ok(list) = r else { return };
     // The parser reads arrays as entries by position: a known bug (see
     // tests/fuzz_regressions.rs), not judged here.
-    let Shape::Object(body) = shape(resp.body(), &["baseURIs"]) else { return };
+    let Shape::Object(body) = shape(resp.body(), &["baseURIs"]) else {
+        return;
+    };
     let list_of = match &body["baseURIs"] {
         serde_json::Value::Array(a) => a,
         // Holds a string serde_json skipped unchecked; not judged.
@@ -117,7 +129,10 @@ pub fn check_all(api: &DomainApi, resp: &Response<Vec<u8>>, r: &Result<ServiceLi
         .filter(|(_, a, _)| a.as_ref().is_none_or(|a| a == api.account().as_str()))
         .collect();
     let names: Vec<&str> = list.services().collect();
-    assert_eq!(names, entries.iter().map(|e| e.0.as_str()).collect::<Vec<_>>());
+    assert_eq!(
+        names,
+        entries.iter().map(|e| e.0.as_str()).collect::<Vec<_>>()
+    );
     for name in &names {
         let first = entries.iter().find(|e| e.0 == *name).expect("listed");
         let expected = Host::from_base_uri(&first.2, api.csds());

@@ -291,7 +291,6 @@ pub fn push_str(out: &mut String, s: &str) {
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
-
 /// What a body is, as an independent reader sees it.
 pub enum Shape {
     /// A JSON object with no duplicate among the members the parser reads; the map
@@ -358,7 +357,9 @@ pub fn shape(body: &[u8], read: &[&str]) -> Shape {
         }
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let top = Seed(read).deserialize(&mut de).and_then(|t| de.end().map(|()| t));
+    let top = Seed(read)
+        .deserialize(&mut de)
+        .and_then(|t| de.end().map(|()| t));
     match top {
         Ok(Top::Array) => Shape::Array,
         Ok(Top::Object(Some(m))) => Shape::Object(m),

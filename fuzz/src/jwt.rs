@@ -20,8 +20,8 @@ pub const KEY_A_SPKI: &[u8] =
 
 /// The DER prefix of a 2048-bit RSA SubjectPublicKeyInfo, before the PKCS#1 key.
 const SPKI_2048_PREFIX: [u8; 24] = [
-    0x30, 0x82, 0x01, 0x22, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
-    0x01, 0x01, 0x05, 0x00, 0x03, 0x82, 0x01, 0x0f, 0x00,
+    0x30, 0x82, 0x01, 0x22, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+    0x01, 0x05, 0x00, 0x03, 0x82, 0x01, 0x0f, 0x00,
 ];
 
 /// Key A as PKCS#1 `RSAPublicKey` DER, the form `ring::signature::UnparsedPublicKey`
@@ -220,9 +220,10 @@ pub fn claims_ok(
     if !v.audiences().is_empty() {
         let found: Vec<&str> = match claims.get("aud") {
             Some(serde_json::Value::String(s)) => vec![s.as_str()],
-            Some(serde_json::Value::Array(a)) => {
-                a.iter().map(|x| x.as_str().ok_or("aud")).collect::<Result<_, _>>()?
-            }
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().ok_or("aud"))
+                .collect::<Result<_, _>>()?,
             _ => return Err("aud"),
         };
         if !found.iter().any(|f| v.audiences().iter().any(|a| a == f)) {
@@ -265,7 +266,10 @@ pub struct Jwk {
 #[derive(Arbitrary, Clone, Debug)]
 pub enum Jwks {
     Raw(Vec<u8>),
-    Keys { keys: Vec<Jwk>, extra: Vec<(Key, Value)> },
+    Keys {
+        keys: Vec<Jwk>,
+        extra: Vec<(Key, Value)>,
+    },
 }
 
 impl Jwks {
@@ -404,7 +408,104 @@ pub fn sign_a(signing_input: &str, alg: Option<&str>) -> String {
         _ => &RSA_PKCS1_SHA256,
     };
     let mut sig = vec![0; pair.public().modulus_len()];
-    pair.sign(enc, &ring::rand::SystemRandom::new(), signing_input.as_bytes(), &mut sig)
-        .expect("signing");
+    pair.sign(
+        enc,
+        &ring::rand::SystemRandom::new(),
+        signing_input.as_bytes(),
+        &mut sig,
+    )
+    .expect("signing");
     URL_SAFE_NO_PAD.encode(sig)
+}
+
+/// What `decode_header` accepted is a three-segment token of at most 16 KiB whose
+/// strict-base64url header `serde_json` reads to the same `alg` and `kid`.
+pub fn check_header(token: &str, header: &Result<sentinel_proto::jwt::Header, JwtError>) {
+    match header {
+        Ok(h) => {
+            assert!(token.len() <= 16 * 1024 && token.matches('.').count() == 2);
+            let raw = unb64(token.split('.').next().unwrap_or_default()).expect("base64url");
+            let json: serde_json::Value = serde_json::from_slice(&raw).expect("JSON");
+            assert_eq!(json["alg"], h.alg.as_str());
+            assert_eq!(json.get("kid").and_then(|k| k.as_str()), h.kid.as_deref());
+        }
+        Err(e) => check_error(e),
+    }
+}
+
+/// What `decode_unverified` accepted has `decode_header`'s header, claims equal to
+/// `serde_json`'s reading of the payload, and a strict-base64url signature.
+pub fn check_unverified(
+    token: &str,
+    header: &Result<sentinel_proto::jwt::Header, JwtError>,
+    unverified: Result<sentinel_proto::jwt::Unverified<Claims>, JwtError>,
+) {
+    match unverified {
+        Ok(u) => {
+            assert_eq!(Ok(&u.header), header.as_ref());
+            let payload = unb64(token.split('.').nth(1).unwrap_or_default()).expect("base64url");
+            let claims = serde_json::from_slice::<Claims>(&payload).ok();
+            assert_eq!(claims, Some(u.claims));
+            assert!(unb64(token.split('.').nth(2).unwrap_or_default()).is_some());
+        }
+        Err(e) => check_error(&e),
+    }
+}
+
+/// The header of `jwt_verify_signed`'s tokens unless the input brings one.
+pub const CLEAN_HEADER: &str = r#"{"alg":"RS256","typ":"JWT","kid":"test-a"}"#;
+
+/// `header.claims` (JSON text), base64url-encoded and signed with key A.
+pub fn signed_token(header: &str, claims: &str) -> String {
+    let input = format!(
+        "{}.{}",
+        Enc::Strict.encode(header.as_bytes()),
+        Enc::Strict.encode(claims.as_bytes())
+    );
+    let h = serde_json::from_str::<serde_json::Value>(header).ok();
+    let sig = sign_a(&input, h.as_ref().and_then(|h| h["alg"].as_str()));
+    format!("{input}.{sig}")
+}
+
+/// Checks `verify`'s result on a token signed with key A: what it accepted is
+/// genuine and valid; and under [`CLEAN_HEADER`] it accepts exactly when the claims
+/// (registered claims not duplicated, the whole set valid JSON) satisfy `rules`.
+pub fn check_signed(
+    token: &str,
+    header: &str,
+    claims: &str,
+    rules: Rules,
+    result: &Result<Claims, JwtError>,
+) {
+    use crate::json::{Shape, as_object, shape};
+    match result {
+        Ok(c) => check_accepted(token, rules, c),
+        Err(e) => check_error(e),
+    }
+    if header != CLEAN_HEADER {
+        return;
+    }
+    let registered = shape(claims.as_bytes(), &["exp", "nbf", "iat", "iss", "aud"]);
+    match (registered, as_object(claims.as_bytes())) {
+        (Shape::Object(_), Some(obj)) => {
+            let ok = claims_ok(&obj, rules);
+            assert_eq!(result.is_ok(), ok.is_ok(), "{result:?} {ok:?} {claims}");
+        }
+        _ => assert!(result.is_err()),
+    }
+}
+
+/// The keys `KeySet::from_jwks(doc)` accepted: at most 32, each usable by ring
+/// (2048-8192-bit odd modulus without leading zero, odd exponent of at most 33
+/// bits), findable by its `kid`; serialised back to a JWKS, an equal set.
+pub fn check_key_set(doc: &[u8], set: KeySet) {
+    assert!(doc.len() <= 64 * 1024 && set.len() <= 32);
+    for k in &set {
+        let (n, e) = (k.modulus(), k.exponent());
+        assert!((2048..=8192).contains(&k.modulus_bits()));
+        assert!(n[0] != 0 && n[n.len() - 1] & 1 == 1);
+        assert!(e[0] != 0 && e[e.len() - 1] & 1 == 1 && e.len() <= 5);
+        assert!(set.has_key_for(k.kid()) || k.kid().is_none());
+    }
+    assert_eq!(KeySet::from_jwks(&to_jwks(&set)), Ok(set));
 }
