@@ -62,6 +62,7 @@ impl MockArgs {
 /// `listening on http://127.0.0.1:<port>`, then the credentials in use.
 pub async fn run_foreground(args: MockArgs) -> std::io::Result<()> {
     let config = args.config();
+    let stop = stop_signal()?;
     let handle = MockServer::builder().config(config.clone()).start().await?;
     for f in &args.faults {
         handle.fault(f.endpoint, f.fault.clone(), f.count);
@@ -82,29 +83,29 @@ pub async fn run_foreground(args: MockArgs) -> std::io::Result<()> {
     )?;
     out.flush()?;
     drop(out);
-    wait_for_signal().await;
+    stop.await;
     handle.shutdown();
     Ok(())
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+/// Registers for Ctrl-C and SIGTERM now, so that a signal sent as soon as the
+/// first line is read is not missed; the future completes on either.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
