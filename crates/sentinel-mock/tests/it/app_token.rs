@@ -32,7 +32,9 @@ async fn v1_token_in_the_form_body_verifies_with_the_spki_key() {
     assert!(jwt.verifies_with_spki(t.m.v1_public_key_spki_der()));
     assert_app_claims(&jwt.claims, t.m.now(), 3600);
     // Not in the JWKS: V1 keys are published out of band.
-    assert!(!jwt.verifies_with_jwks(&t.jwks().await));
+    let jwks = t.jwks().await;
+    assert!(!jwt.verifies_with_jwks(&jwks));
+    assert!(!jwt.verifies_with_any_jwks_key(&jwks));
     assert_eq!(t.m.count(Endpoint::AppTokenV1), 1);
 }
 
@@ -230,6 +232,12 @@ async fn rotation_publishes_a_new_kid_and_keeps_the_old_for_the_grace_period() {
                 .any(|k| k["kid"] == kid.as_str())
         );
     }
+
+    // Just inside the grace period (one second spare for a wall-clock tick).
+    t.m.set_clock_offset(98);
+    let jwks = t.jwks().await;
+    assert!(old.verifies_with_jwks(&jwks), "old kid kept until the end");
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 6);
 
     t.m.set_clock_offset(101);
     let jwks = t.jwks().await;

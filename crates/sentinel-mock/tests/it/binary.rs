@@ -21,11 +21,45 @@ fn help_documents_the_flags_and_defaults() {
         "--client-secret",
         "--redirect-uri",
         "--fault",
-        "123456",
-        sentinel_mock::DEFAULT_CLIENT_ID,
-        "http://127.0.0.1/callback",
+        "[default: 0]",
+        "[default: 123456]",
+        &format!("[default: {}]", sentinel_mock::DEFAULT_CLIENT_ID),
+        &format!("[default: {}]", sentinel_mock::DEFAULT_CLIENT_SECRET),
+        "[default: http://127.0.0.1/callback]",
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
+    }
+    // The fault syntax names every endpoint and fault kind.
+    for e in sentinel_mock::Endpoint::ALL {
+        if e != sentinel_mock::Endpoint::Other {
+            assert!(help.contains(e.as_str()), "{} in {help}", e.as_str());
+        }
+    }
+    for f in [
+        "429",
+        "delay",
+        "truncated",
+        "oversized",
+        "drop",
+        "html",
+        "invalid-json",
+        "unknown-key",
+        "expired",
+    ] {
+        assert!(help.contains(f), "{f} in {help}");
+    }
+}
+
+/// Kills the child if the test fails before it is reaped, so a failing test
+/// leaves no emulator running.
+struct Reap(Option<std::process::Child>);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 }
 
@@ -54,13 +88,18 @@ async fn runs_in_the_foreground_and_exits_cleanly_on_sigterm() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    let pid = child.id().to_string();
+    let mut child = Reap(Some(child));
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().unwrap().unwrap();
-    let url = first
+    // Exactly `listening on http://127.0.0.1:<port>`, nothing more.
+    let port: u16 = first
         .strip_prefix("listening on http://127.0.0.1:")
-        .map(|port| format!("http://127.0.0.1:{port}"))
-        .unwrap_or_else(|| panic!("first line: {first}"));
-    assert!(url.rsplit(':').next().unwrap().parse::<u16>().unwrap() > 0);
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("first line: {first:?}"));
+    assert_ne!(port, 0);
+    let url = format!("http://127.0.0.1:{port}");
+    assert_eq!(first, format!("listening on {url}"));
     let rest: Vec<String> = lines.by_ref().take(6).map(Result::unwrap).collect();
     let rest = rest.join("\n");
     for s in [
@@ -73,7 +112,7 @@ async fn runs_in_the_foreground_and_exits_cleanly_on_sigterm() {
         assert!(rest.contains(s), "{s} in {rest}");
     }
 
-    let http = reqwest::Client::new();
+    let http = crate::util::http();
     let post = || {
         http.post(format!("{url}/sentinel/api/account/424242/app/token?v=1.0"))
             .form(&[
@@ -98,7 +137,6 @@ async fn runs_in_the_foreground_and_exits_cleanly_on_sigterm() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["baseURI"], url.trim_start_matches("http://"));
 
-    let pid = child.id().to_string();
     assert!(
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -107,12 +145,16 @@ async fn runs_in_the_foreground_and_exits_cleanly_on_sigterm() {
             .success()
     );
     let (tx, rx) = std::sync::mpsc::channel();
+    let mut reaped = child.0.take().unwrap();
     std::thread::spawn(move || {
-        let _ = tx.send(child.wait());
+        let _ = tx.send(reaped.wait());
     });
     let status = rx
         .recv_timeout(Duration::from_secs(10))
-        .expect("exits after SIGTERM")
+        .unwrap_or_else(|_| {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("still running 10 s after SIGTERM")
+        })
         .unwrap();
     assert!(status.success(), "{status}");
 }

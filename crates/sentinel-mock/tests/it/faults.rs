@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use sentinel_mock::{Endpoint, Fault, FaultSpec, MockServer};
 
-use crate::util::{CLIENT, REDIRECT, SECRET, T, config, decode};
+use crate::util::{CLIENT, REDIRECT, SECRET, T, UNKNOWN_KEY_SPKI, config, decode};
 
 /// One ordinary request to `e`; the response.
 async fn hit(t: &T, e: Endpoint) -> Result<reqwest::Response, reqwest::Error> {
@@ -244,13 +244,19 @@ async fn unknown_key_tokens_fail_verification() {
 
     let v: Value = t.app_token_v2().await.json().await.unwrap();
     let jwt = decode(v["access_token"].as_str().unwrap());
-    assert_ne!(jwt.header["kid"], t.m.current_v2_kid().as_str());
+    jwt.assert_header("unknown-key");
     assert!(!jwt.verifies_with_jwks(&jwks));
+    // Not merely an unknown kid: no published key made the signature, yet it is
+    // a real RS256 signature by the emulator's unpublished key.
+    assert!(!jwt.verifies_with_any_jwks_key(&jwks));
+    assert!(jwt.verifies_with_spki(UNKNOWN_KEY_SPKI));
     assert_app_ok(&jwt.claims, &t);
 
     let v: Value = t.app_token_v1().await.json().await.unwrap();
     let jwt = decode(v["access_token"].as_str().unwrap());
     assert!(!jwt.verifies_with_spki(t.m.v1_public_key_spki_der()));
+    assert!(!jwt.verifies_with_any_jwks_key(&jwks));
+    assert!(jwt.verifies_with_spki(UNKNOWN_KEY_SPKI));
 
     let code = t.code(true).await;
     let v: Value = t
@@ -261,6 +267,9 @@ async fn unknown_key_tokens_fail_verification() {
         .unwrap();
     let id = decode(v["id_token"].as_str().unwrap());
     assert!(!id.verifies_with_jwks(&jwks));
+    assert!(!id.verifies_with_any_jwks_key(&jwks));
+    assert!(id.verifies_with_spki(UNKNOWN_KEY_SPKI));
+    assert_eq!(id.claims["iss"], "sentinel", "only the key is wrong");
 
     // The AppJWT signed by the unknown key is refused by the IdP.
     t.m.fault(Endpoint::AppTokenV1, Fault::UnknownKey, 1);
@@ -277,6 +286,52 @@ async fn unknown_key_tokens_fail_verification() {
     // Then all is well again.
     let v: Value = t.app_token_v2().await.json().await.unwrap();
     assert!(decode(v["access_token"].as_str().unwrap()).verifies_with_jwks(&jwks));
+    let jwt = decode(&t.app_jwt_v1().await);
+    assert!(jwt.verifies_with_spki(t.m.v1_public_key_spki_der()));
+    assert!(!jwt.verifies_with_spki(UNKNOWN_KEY_SPKI));
+}
+
+#[tokio::test]
+async fn a_consumer_jws_fault_signs_with_the_unknown_key() {
+    let t = T::new().await;
+    let app = t.app_jwt_v1().await;
+    t.m.fault(Endpoint::Consumer, Fault::UnknownKey, 1);
+    let post = || {
+        t.http
+            .post(t.url("/api/account/123456/consumer?v=1.0"))
+            .header("authorization", app.as_str())
+            .json(&serde_json::json!({"ext_consumer_id": "e"}))
+            .send()
+    };
+    let jwks = t.jwks().await;
+    let v: Value = post().await.unwrap().json().await.unwrap();
+    let jws = decode(v["token"].as_str().unwrap());
+    assert!(!jws.verifies_with_any_jwks_key(&jwks));
+    assert!(jws.verifies_with_spki(UNKNOWN_KEY_SPKI));
+    let v: Value = post().await.unwrap().json().await.unwrap();
+    assert!(decode(v["token"].as_str().unwrap()).verifies_with_jwks(&jwks));
+}
+
+#[tokio::test]
+async fn token_faults_elsewhere_answer_normally_and_are_used_up() {
+    let t = T::new().await;
+    // The JWKS and the Domain API issue no tokens: the fault changes nothing
+    // there but still takes its request.
+    t.m.fault(Endpoint::Jwks, Fault::UnknownKey, 1);
+    t.m.fault(Endpoint::DomainApi, Fault::ExpiredToken, 1);
+    let jwks = t.jwks().await;
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert!(!kids.contains(&"unknown-key"), "{kids:?}");
+    let r = hit(&t, Endpoint::DomainApi).await.unwrap();
+    assert_eq!(r.status(), 200);
+    // Used up: a status fault queued now is the next thing served.
+    t.m.fault(Endpoint::Jwks, Fault::Status(503), 1);
+    assert_eq!(hit(&t, Endpoint::Jwks).await.unwrap().status(), 503);
 }
 
 fn assert_app_ok(c: &Value, t: &T) {
@@ -400,4 +455,19 @@ fn fault_specs_parse_as_on_the_command_line() {
     ] {
         assert!(p(bad).is_err(), "{bad}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_n_faults_when_requests_race() {
+    let t = T::new().await;
+    t.m.fault(Endpoint::Jwks, Fault::Status(503), 3);
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let (http, url) = (t.http.clone(), t.url("/sentinel/well-known/jwks"));
+        set.spawn(async move { http.get(url).send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = set.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [[200; 9].as_slice(), &[503; 3]].concat());
+    assert_eq!(t.m.count(Endpoint::Jwks), 12);
 }

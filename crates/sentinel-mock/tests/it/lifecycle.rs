@@ -46,6 +46,7 @@ fn start_blocking_serves_until_dropped() {
         std::net::TcpStream::connect(addr).is_err(),
         "closed after drop"
     );
+    assert!(get().is_err());
 }
 
 #[tokio::test]
@@ -67,6 +68,29 @@ async fn explicit_shutdown_stops_listening() {
 }
 
 #[tokio::test]
+async fn dropping_a_started_handle_stops_it() {
+    let m = MockServer::builder().start().await.unwrap();
+    let addr = m.addr();
+    let http = crate::util::http();
+    let jwks = format!("{}/sentinel/well-known/jwks", m.base_url());
+    assert_eq!(http.get(&jwks).send().await.unwrap().status(), 200);
+    drop(m);
+    // The accept loop ends on its next turn; connecting then fails, and so does
+    // a request from a fresh client (no pooled connection to race with).
+    let mut refused = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(refused);
+    let e = crate::util::http().get(&jwks).send().await.unwrap_err();
+    assert!(e.is_connect(), "{e:?}");
+}
+
+#[tokio::test]
 async fn two_mocks_do_not_share_state() {
     let a = MockServer::builder().start().await.unwrap();
     let b = MockServer::builder().start().await.unwrap();
@@ -76,7 +100,9 @@ async fn two_mocks_do_not_share_state() {
         sentinel_mock::Fault::Status(500),
         1,
     );
-    let r = reqwest::get(format!("{}/sentinel/well-known/jwks", b.base_url()))
+    let r = crate::util::http()
+        .get(format!("{}/sentinel/well-known/jwks", b.base_url()))
+        .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);

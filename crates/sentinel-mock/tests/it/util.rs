@@ -194,6 +194,8 @@ pub async fn assert_oauth_error(r: reqwest::Response, status: u16, code: &str) {
     if status == 401 {
         assert!(r.headers().contains_key("www-authenticate"));
     }
+    let ct = r.headers()["content-type"].to_str().unwrap();
+    assert!(ct.starts_with("application/json"), "{ct}");
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"], code, "{v}");
     assert!(v["error_description"].is_string());
@@ -252,6 +254,24 @@ impl Jwt {
         .is_ok()
     }
 
+    /// Verifies with *some* key of the JWKS, whatever its kid: `false` means no
+    /// published key made this signature.
+    pub fn verifies_with_any_jwks_key(&self, jwks: &Value) -> bool {
+        jwks["keys"].as_array().unwrap().iter().any(|k| {
+            let b = |f: &str| URL_SAFE_NO_PAD.decode(k[f].as_str().unwrap()).unwrap();
+            RsaPublicKeyComponents {
+                n: b("n"),
+                e: b("e"),
+            }
+            .verify(
+                &RSA_PKCS1_2048_8192_SHA256,
+                self.signed.as_bytes(),
+                &self.sig,
+            )
+            .is_ok()
+        })
+    }
+
     /// Verifies with an SPKI DER RSA key.
     pub fn verifies_with_spki(&self, spki: &[u8]) -> bool {
         UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, rsa_public_key_of(spki))
@@ -265,6 +285,11 @@ impl Jwt {
         assert_eq!(self.header["alg"], "RS256");
     }
 }
+
+/// The public half of the emulator's never-published "unknown key" (the fault
+/// [`sentinel_mock::Fault::UnknownKey`] signs with it), to show such tokens carry
+/// a real signature by another key rather than garbage.
+pub const UNKNOWN_KEY_SPKI: &[u8] = include_bytes!("../../keys/test-only-unknown.spki.der");
 
 /// The PKCS#1 `RSAPublicKey` inside an SPKI (ring verifies the former): a minimal
 /// DER walk, enough for the keys under test.
