@@ -376,12 +376,16 @@ async fn token(
         } else {
             let rt = required(&p, "refresh_token")?;
             // Rotation: a refresh token works once; the answer carries the next.
-            let grant = lock(&s.refresh)
-                .remove(rt)
+            // Another client's attempt leaves it alone (as revoke does).
+            let mut refresh = lock(&s.refresh);
+            let grant = refresh
+                .get(rt)
                 .ok_or_else(|| invalid_grant("unknown, used or revoked refresh token"))?;
             if grant.client_id != client.id || grant.account != account {
                 return Err(invalid_grant("refresh token issued to another client"));
             }
+            refresh.remove(rt);
+            drop(refresh);
             Ok(user_tokens(&s, &account, client, false, fault))
         }
     })();

@@ -422,6 +422,8 @@ async fn a_refresh_token_belongs_to_its_client() {
         )
         .await;
     assert_oauth_error(r, 400, "invalid_grant").await;
+    // Another client cannot spend it either, as it cannot revoke it.
+    assert_eq!(t.refresh(rt).await.status(), 200, "still the owner's");
 }
 
 #[tokio::test]
