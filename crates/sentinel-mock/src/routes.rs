@@ -531,7 +531,10 @@ async fn consumer(
         let keys = v2.iter().map(V2Key::named).chain([s.keys.v1()]);
         let claims = verify(jwt.trim(), keys).ok_or_else(unauthorized)?;
         let now = s.now();
-        if claims["exp"].as_u64().is_none_or(|exp| exp <= now) || claims["iss"] != "Sentinel" {
+        if claims["exp"].as_u64().is_none_or(|exp| exp <= now)
+            || claims["iss"] != "Sentinel"
+            || claims["aud"] != format!("le{account}").as_str()
+        {
             return Err(unauthorized());
         }
         let ct = headers

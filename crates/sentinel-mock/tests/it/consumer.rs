@@ -149,3 +149,39 @@ async fn bad_bodies_are_400() {
         200
     );
 }
+
+#[tokio::test]
+async fn an_app_jwt_of_another_account_is_401() {
+    let t = T::with(
+        sentinel_mock::MockServer::builder()
+            .config(crate::util::config())
+            .account("777"),
+    )
+    .await;
+    let app_123456 = t.app_jwt_v1().await;
+    assert_eq!(decode(&app_123456).claims["aud"], "le123456");
+    let r = t
+        .post_form(
+            &t.url("/sentinel/api/account/777/app/token?v=1.0"),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", crate::util::CLIENT),
+                ("client_secret", crate::util::SECRET),
+            ],
+        )
+        .await;
+    let v: Value = r.json().await.unwrap();
+    let app_777 = v["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(decode(&app_777).claims["aud"], "le777");
+    let post = |account: &str, app: &str| {
+        t.http
+            .post(t.url(&format!("/api/account/{account}/consumer?v=1.0")))
+            .header("authorization", app)
+            .json(&json!({"ext_consumer_id": "e"}))
+            .send()
+    };
+    assert_eq!(post("777", &app_777).await.unwrap().status(), 200);
+    assert_eq!(post("123456", &app_123456).await.unwrap().status(), 200);
+    assert_eq!(post("777", &app_123456).await.unwrap().status(), 401);
+    assert_eq!(post("123456", &app_777).await.unwrap().status(), 401);
+}
