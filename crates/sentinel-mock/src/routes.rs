@@ -255,7 +255,11 @@ async fn authorize(State(s): St, Path(account): Path<String>, RawQuery(q): RawQu
         };
         let state = one("state")?;
         let mut back = url::form_urlencoded::Serializer::new(String::new());
-        if one("response_type")? != Some("code") {
+        let response_type = one("response_type")?.filter(|r| !r.is_empty());
+        if response_type.is_none() {
+            back.append_pair("error", "invalid_request");
+            back.append_pair("error_description", "missing parameter response_type");
+        } else if response_type != Some("code") {
             back.append_pair("error", "unsupported_response_type");
             back.append_pair("error_description", "response_type must be code");
         } else {

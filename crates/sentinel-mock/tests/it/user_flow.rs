@@ -91,15 +91,23 @@ async fn authorize_never_redirects_to_an_unverified_uri() {
 #[tokio::test]
 async fn authorize_bad_response_type_is_an_oauth_redirect() {
     let t = T::new().await;
-    for rt in [Some("token"), None] {
+    // RFC 6749 4.1.2.1: an unsupported value is unsupported_response_type, a
+    // missing one invalid_request.
+    for (rt, error) in [
+        (Some("token"), "unsupported_response_type"),
+        (Some(""), "invalid_request"),
+        (None, "invalid_request"),
+    ] {
         let mut p = vec![("client_id", CLIENT), ("state", "xyz")];
         if let Some(rt) = rt {
             p.push(("response_type", rt));
         }
         let r = t.authorize(&p).await;
         assert_eq!(r.status(), 302);
-        let q = query_of(&location(&r));
-        assert!(q.contains(&("error".into(), "unsupported_response_type".into())));
+        let loc = location(&r);
+        assert!(loc.starts_with(REDIRECT), "{loc}");
+        let q = query_of(&loc);
+        assert!(q.contains(&("error".into(), error.into())), "{rt:?}: {q:?}");
         assert!(q.iter().any(|(k, _)| k == "error_description"));
         assert!(q.contains(&("state".into(), "xyz".into())));
         assert!(!q.iter().any(|(k, _)| k == "code"));
