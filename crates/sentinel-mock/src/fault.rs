@@ -61,7 +61,9 @@ impl Endpoint {
     }
 
     fn classify_path(path: &str) -> Endpoint {
-        let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        // One leading slash only: `//sentinel/...` is routed nowhere, so it is
+        // counted (and faulted) as `Other`, not as the endpoint it resembles.
+        let seg: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
         match seg.as_slice() {
             ["api", "account", _, "service", "baseURI.json"]
             | ["api", "account", _, "service", _, "baseURI.json"] => Endpoint::DomainApi,

@@ -127,3 +127,32 @@ async fn long_names_and_many_params_are_bounded() {
     assert_eq!(e.params[0], "<long>");
     assert!(e.params.len() <= 32);
 }
+
+#[tokio::test]
+async fn requests_are_counted_where_they_are_routed() {
+    let t = T::new().await;
+    // Near misses of an endpoint's path are 404s: counted under Other, and a
+    // fault queued for the endpoint waits for a real request to it.
+    t.m.fault(Endpoint::Jwks, sentinel_mock::Fault::Status(503), 1);
+    for path in [
+        "//sentinel/well-known/jwks",
+        "/sentinel/well-known/jwks/",
+        "/sentinel/well-known/jwks/x",
+        "/sentinel//well-known/jwks",
+        "/Sentinel/well-known/jwks",
+    ] {
+        let r = t.get(&t.url(path)).await;
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    assert_eq!(t.m.count(Endpoint::Jwks), 0);
+    assert_eq!(t.m.count(Endpoint::Other), 5);
+    assert_eq!(
+        t.get(&t.url("/sentinel/well-known/jwks")).await.status(),
+        503
+    );
+    assert_eq!(t.m.count(Endpoint::Jwks), 1);
+    let log = t.m.request_log();
+    assert_eq!(log.len(), 6);
+    assert!(log[..5].iter().all(|e| e.endpoint == Endpoint::Other));
+    assert_eq!(log[5].path, "/sentinel/well-known/jwks");
+}
