@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauth2::basic::BasicTokenResponse;
 use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents, UnparsedPublicKey};
 use sentinel_benches::peers::{
-    OAuth2WithIdToken, PlainAllServices, PlainTokenBorrowed, PlainTokenOwned,
+    OAuth2WithIdToken, PlainAllServices, PlainTokenBorrowed, PlainTokenBytes, PlainTokenOwned,
 };
 use sentinel_benches::{
     ACCOUNT, APP_JWT_KID, TEST_KEY_SPKI, all_services_body, app_jwt, app_token_response_body,
@@ -143,6 +143,11 @@ fn main() {
     t.measure("parse token response", "serde_derive_borrowed", move || {
         serde_json::from_slice::<PlainTokenBorrowed>(body).unwrap()
     });
+    t.measure(
+        "parse token response",
+        "serde_derive_borrowed_bytes",
+        move || serde_json::from_slice::<PlainTokenBytes>(body).unwrap(),
+    );
     // The same without dropping the result (leaked: only for instruction
     // counts, where the difference is the cost of the drop, zeroization included).
     t.measure("parse token response", "sentinel_proto_leaked", move || {

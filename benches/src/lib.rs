@@ -3,7 +3,7 @@
 //! TEST-ONLY key, so that every contender parses and verifies the same bytes.
 //!
 //! Sizes follow what Sentinel sends: a ~40-character opaque access token, a
-//! refresh token, an ID token of about 800 bytes, an AppJWT of about 600 bytes,
+//! refresh token, an ID token of about 840 bytes, an AppJWT of about 600 bytes,
 //! and a Domain API answer listing 30 services.
 #![allow(clippy::expect_used)]
 
@@ -37,7 +37,7 @@ pub const CLIENT_ID: &str = "2d4cc6b3-0f1b-4f5e-9a8d-7c1e2f3a4b5c";
 /// An opaque user access token, 40 characters.
 pub const ACCESS_TOKEN: &str = "3f7c1a9e5b2d4c8f0a6e1b7d3c9f5a2e8b4d0c6a";
 
-/// An opaque refresh token, 52 characters.
+/// An opaque refresh token, 53 characters.
 pub const REFRESH_TOKEN: &str = "rt_9c2e7a4f1b8d3e6a0c5f2b9d7e4a1c8f3b6d0e5a2c9f7b4d1e";
 
 /// The current time in whole seconds since the epoch. The fixtures are issued
@@ -217,6 +217,22 @@ pub mod peers {
         pub expires_in: Option<u64>,
     }
 
+    /// The same as raw bytes (`deserialize_bytes`: serde_json skips the UTF-8
+    /// validation of the strings): what validating UTF-8 costs.
+    #[derive(Debug, Deserialize)]
+    pub struct PlainTokenBytes<'a> {
+        /// `access_token`.
+        pub access_token: &'a [u8],
+        /// `token_type`.
+        pub token_type: Option<&'a [u8]>,
+        /// `refresh_token`.
+        pub refresh_token: Option<&'a [u8]>,
+        /// `id_token`.
+        pub id_token: Option<&'a [u8]>,
+        /// `expires_in`.
+        pub expires_in: Option<u64>,
+    }
+
     /// What a plain serde client of the Domain API decodes: owned strings, the
     /// hosts not validated.
     #[derive(Debug, Deserialize)]
@@ -249,6 +265,7 @@ mod tests {
         let id = id_token(iat).len();
         assert!((760..=840).contains(&id), "id_token is {id} bytes");
         assert_eq!(ACCESS_TOKEN.len(), 40);
+        assert_eq!(REFRESH_TOKEN.len(), 53);
         let app = app_jwt(iat).len();
         assert!((550..=750).contains(&app), "AppJWT is {app} bytes");
         let all = all_services_body();
