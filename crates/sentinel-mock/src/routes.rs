@@ -410,8 +410,12 @@ async fn revoke(
         let client = authenticate(&s, &p)?;
         let token = required(&p, "token")?;
         let mut refresh = lock(&s.refresh);
-        // RFC 7009: an unknown token is not an error; another client's is left alone.
-        if refresh.get(token).is_some_and(|g| g.client_id == client.id) {
+        // RFC 7009: an unknown token is not an error; another client's, or
+        // another account's, is left alone.
+        if refresh
+            .get(token)
+            .is_some_and(|g| g.client_id == client.id && g.account == account)
+        {
             refresh.remove(token);
         }
         Ok(StatusCode::OK.into_response())

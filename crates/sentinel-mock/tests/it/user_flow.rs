@@ -505,3 +505,62 @@ async fn revoke_errors() {
     assert_eq!(r.status(), 200);
     assert_eq!(t.refresh(rt).await.status(), 200, "still valid");
 }
+
+#[tokio::test]
+async fn user_tokens_belong_to_their_account() {
+    let t = T::with(
+        sentinel_mock::MockServer::builder()
+            .config(crate::util::config())
+            .account("777"),
+    )
+    .await;
+    let code = t.code(true).await;
+    let token_777 = t.url("/sentinel/api/account/777/token?v=1.0");
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    // A code of account 123456 is no good at account 777 (and is spent).
+    assert_oauth_error(
+        t.post_form(&token_777, &exchange).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    let code = t.code(true).await;
+    let v: Value = t
+        .exchange(&code, Some(REDIRECT))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rt = v["refresh_token"].as_str().unwrap();
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", rt),
+        ("client_id", CLIENT),
+        ("client_secret", SECRET),
+    ];
+    assert_oauth_error(
+        t.post_form(&token_777, &refresh).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    // Revoking it at account 777 leaves it alone, as refreshing there did.
+    let r = t
+        .post_form(
+            &t.url("/sentinel/api/account/777/token/revoke?v=1.0"),
+            &[
+                ("token", rt),
+                ("client_id", CLIENT),
+                ("client_secret", SECRET),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(t.refresh(rt).await.status(), 200, "still valid at 123456");
+}
