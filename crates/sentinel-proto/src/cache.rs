@@ -293,20 +293,28 @@ impl<T, E: Clone> RenewingCache<T, E> {
     }
 
     /// What to do at `now`. Never returns an expired value.
+    ///
+    /// The fresh case is inlined and takes no lock; everything else is out of line.
+    #[inline]
     pub fn poll(&self, now: UnixTime) -> Poll<T, E> {
-        if let Some(cur) = self.inner.current.load_full() {
-            match cur.freshness(now) {
-                Freshness::Fresh => return Poll::Ready(cur),
-                Freshness::RefreshAhead => {
-                    let mut flight = self.lock();
-                    if flight.renewing {
-                        return Poll::Ready(cur);
-                    }
-                    flight.renewing = true;
-                    return Poll::RefreshAhead(cur, self.ticket(now));
-                }
-                Freshness::Expired => {}
+        match self.inner.current.load_full() {
+            Some(cur) if cur.freshness(now) == Freshness::Fresh => Poll::Ready(cur),
+            current => self.poll_slow(now, current),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn poll_slow(&self, now: UnixTime, current: Option<Arc<Cached<T>>>) -> Poll<T, E> {
+        if let Some(cur) = current
+            && cur.freshness(now) == Freshness::RefreshAhead
+        {
+            let mut flight = self.lock();
+            if flight.renewing {
+                return Poll::Ready(cur);
             }
+            flight.renewing = true;
+            return Poll::RefreshAhead(cur, self.ticket(now));
         }
         let mut flight = self.lock();
         // Someone may have stored a value between the load above and the lock.
