@@ -118,12 +118,26 @@ async fn load_keys(a: &VerifyArgs) -> Result<KeySet, Failure> {
     KeySet::from_jwks(&bytes).map_err(|e| Failure::Usage(format!("{src}: not a usable JWKS: {e}")))
 }
 
+/// Reads at most `max` bytes: the cap holds for pipes and devices too, whose
+/// metadata says nothing of their length.
 fn read_file(path: &str, max: usize) -> Result<Vec<u8>, Failure> {
-    let meta = std::fs::metadata(path).map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
+    use std::io::Read;
+    let too_big = || Failure::Usage(format!("{path}: larger than {max} bytes"));
+    let file = std::fs::File::open(path).map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
     if meta.len() > max as u64 {
-        return Err(Failure::Usage(format!("{path}: larger than {max} bytes")));
+        return Err(too_big());
     }
-    std::fs::read(path).map_err(|e| Failure::Usage(format!("{path}: {e}")))
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
+    if bytes.len() > max {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 /// Fetches a JWKS: https, or http only to loopback, no redirects, size-capped.
