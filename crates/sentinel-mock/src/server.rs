@@ -101,18 +101,21 @@ async fn handle_in_span(
     endpoint: Endpoint,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, body) = req.into_parts();
+    let entry = |body: &Bytes| LogEntry {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        endpoint,
+        params: param_names(parts.uri.query(), &parts.headers, body),
+    };
     let Ok(body) = axum::body::to_bytes(Body::new(body), MAX_REQUEST_BODY).await else {
+        // Seen, so counted and logged (the query's names: the body is unread).
+        shared.record(entry(&Bytes::new()));
         return Ok(html(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Request body too large",
         ));
     };
-    shared.record(LogEntry {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        endpoint,
-        params: param_names(parts.uri.query(), &parts.headers, &body),
-    });
+    shared.record(entry(&body));
     let mut req = Request::from_parts(parts, Body::from(body));
     let fault = shared.take_fault(endpoint);
     if let Some(f) = &fault {

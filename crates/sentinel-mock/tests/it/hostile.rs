@@ -59,9 +59,17 @@ async fn an_oversized_request_body_is_refused() {
         .body(body)
         .send()
         .await;
+    // The server may answer 413 and close while the client still writes: then
+    // the client sees a broken connection instead.
     if let Ok(r) = r {
         assert_eq!(r.status(), 413);
     }
+    // Either way the server has seen it by now, and counts and logs it (the
+    // query's names only: the body was not read).
+    assert_eq!(t.m.count(sentinel_mock::Endpoint::Token), 1);
+    let log = t.m.request_log();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].params, ["v"]);
     assert_eq!(t.app_token_v1().await.status(), 200);
 }
 
