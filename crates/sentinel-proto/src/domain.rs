@@ -162,10 +162,13 @@ fn check_service(service: &str) -> Result<(), InputError> {
         || !service
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        // `.` and `..` are path segments a server or proxy resolves: `..` would turn
+        // this into the all-services request.
+        || service.bytes().all(|b| b == b'.')
     {
         return Err(InputError::Parameter {
             name: "service",
-            reason: "1 to 64 characters from [A-Za-z0-9._-]",
+            reason: "1 to 64 characters from [A-Za-z0-9._-], not only dots",
         });
     }
     Ok(())
