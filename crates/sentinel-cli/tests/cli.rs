@@ -1255,6 +1255,31 @@ fn usage_errors_exit_2_with_a_helpful_message() {
 }
 
 #[test]
+fn key_files_are_size_capped() {
+    let t = sign(RS256, &good_claims());
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, vec![b' '; 2 << 20]).unwrap();
+    let big = big.to_str().unwrap();
+    run(sentinel().args(["verify", &t, "--jwks", big])).fails(2, "larger than");
+    run(sentinel().args(["verify", &t, "--key", big])).fails(2, "larger than");
+    // Pipes and devices have no length up front; the cap holds all the same.
+    run(sentinel()
+        .args(["verify", &t, "--jwks", "/dev/stdin"])
+        .write_stdin(vec![b' '; 2 << 20]))
+    .fails(2, "larger than");
+    #[cfg(target_os = "linux")]
+    for flag in ["--jwks", "--key"] {
+        run(sentinel().args(["verify", &t, flag, "/dev/zero"])).fails(2, "larger than");
+    }
+    // A key through a pipe is fine when it is small.
+    run(sentinel()
+        .args(["verify", &t, "--key", "/dev/stdin"])
+        .write_stdin(std::fs::read(pub_a_pem()).unwrap()))
+    .ok();
+}
+
+#[test]
 fn help_and_version_exit_0_on_stdout() {
     for cmd in [
         "demo",
