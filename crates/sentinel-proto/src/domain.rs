@@ -132,11 +132,11 @@ impl DomainApi {
             if !self.same_account(e.account.as_deref()) {
                 continue;
             }
-            let host = Host::from_base_uri(&e.base_uri, &self.csds);
-            entries.push((e.service, host));
+            entries.push((e.service, e.base_uri));
         }
         Ok(ServiceList {
             status: resp.status(),
+            csds: self.csds.clone(),
             entries,
         })
     }
@@ -174,18 +174,22 @@ fn check_service(service: &str) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Every service of an account, each host validated when asked for.
+/// Every service of an account, each host validated when asked for (an answer
+/// lists dozens of services; a client needs one or two).
 #[derive(Clone, Debug)]
 pub struct ServiceList {
     status: StatusCode,
-    entries: Vec<(String, Result<Host, InputError>)>,
+    /// Decides the scheme of loopback answers, as in [`Host::from_base_uri`].
+    csds: Host,
+    /// Service name and raw `baseURI`.
+    entries: Vec<(String, String)>,
 }
 
 impl ServiceList {
     /// The host of `service`: an error if it is not listed or its `baseURI` is not
     /// a bare host.
     pub fn host(&self, service: &str) -> Result<Host, Error> {
-        let (name, host) = self
+        let (name, base_uri) = self
             .entries
             .iter()
             .find(|(name, _)| name == service)
@@ -193,7 +197,7 @@ impl ServiceList {
                 status: self.status,
                 reason: BodyError::ServiceNotFound(service.to_owned()),
             })?;
-        host.clone().map_err(|reason| Error::InvalidBody {
+        Host::from_base_uri(base_uri, &self.csds).map_err(|reason| Error::InvalidBody {
             status: self.status,
             reason: BodyError::InvalidBaseUri {
                 service: name.clone(),
