@@ -1093,6 +1093,11 @@ fn verify_jwks_url_failures_exit_3() {
     let jwks_url = format!("{}/sentinel/well-known/jwks", m.base_url());
     m.fault(Endpoint::Jwks, Fault::Status(404), 1);
     run(sentinel().args(["verify", &t, "--jwks", &jwks_url])).fails(3, "404");
+    // A 2 MiB answer is cut off at the body cap.
+    m.fault(Endpoint::Jwks, Fault::Oversized, 1);
+    let r = run(sentinel().args(["verify", &t, "--jwks", &jwks_url]));
+    assert_eq!(r.code, 3, "{r:#?}");
+    assert!(r.stdout.is_empty());
     // Not a JWKS. (Exit 2 today, as for a bad file; 3 would fit "server failure"
     // as well, so either is accepted here.)
     let r = run(sentinel().args([
