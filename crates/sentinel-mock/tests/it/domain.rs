@@ -114,7 +114,9 @@ async fn unknown_path_is_404_wrong_method_is_405() {
             .status(),
         404
     );
-    assert_eq!(t.get(&t.sentinel("/token?v=1.0")).await.status(), 405);
+    let r = t.get(&t.sentinel("/token?v=1.0")).await;
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
     assert_eq!(
         t.get(&t.sentinel("/token/revoke?v=1.0")).await.status(),
         405

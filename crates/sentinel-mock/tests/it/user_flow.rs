@@ -292,6 +292,20 @@ async fn token_endpoint_errors() {
         )
         .await;
     assert_oauth_error(r, 401, "invalid_client").await;
+    // Only the legacy V1 AppJWT form reads credentials from the query string.
+    let q =
+        serde_urlencoded::to_string([("client_id", CLIENT), ("client_secret", SECRET)]).unwrap();
+    let r = t
+        .post_form(
+            &format!("{url}&{q}"),
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+            ],
+        )
+        .await;
+    assert_oauth_error(r, 401, "invalid_client").await;
     // A failed client authentication does not burn the code.
     assert_eq!(t.exchange(&code, Some(REDIRECT)).await.status(), 200);
 
@@ -563,4 +577,44 @@ async fn user_tokens_belong_to_their_account() {
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(t.refresh(rt).await.status(), 200, "still valid at 123456");
+}
+
+async fn code2(t: &T) -> String {
+    let r = t
+        .authorize(&[
+            ("response_type", "code"),
+            ("client_id", CLIENT2),
+            ("redirect_uri", REDIRECT2),
+        ])
+        .await;
+    let q = query_of(&location(&r));
+    q.into_iter().find(|(k, _)| k == "code").unwrap().1
+}
+
+async fn exchange2(t: &T, code: &str, redirect: &str) -> reqwest::Response {
+    t.post_form(
+        &t.sentinel("/token?v=1.0"),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect),
+            ("client_id", CLIENT2),
+            ("client_secret", SECRET),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_id_token_audience_is_the_client_that_logged_in() {
+    let t = T::new().await;
+    // Identical, not merely registered: the client's other URI is refused.
+    let r = exchange2(&t, &code2(&t).await, REDIRECT).await;
+    assert_oauth_error(r, 400, "invalid_grant").await;
+    let r = exchange2(&t, &code2(&t).await, REDIRECT2).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let id = decode(v["id_token"].as_str().unwrap());
+    assert_eq!(id.claims["aud"], CLIENT2);
+    assert!(id.verifies_with_jwks(&t.jwks().await));
 }
