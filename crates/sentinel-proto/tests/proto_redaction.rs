@@ -106,7 +106,8 @@ fn error_bodies_echoing_secrets_are_not_shown() {
     );
     let location = format!("https://app.example/cb?code={CODE}&state={STATE}");
     let redirect_body = format!(r#"{{"error":"access_denied","code":"{CODE}"}}"#);
-    let cases: Vec<(u16, Vec<(&str, &str)>, Vec<u8>)> = vec![
+    type Case<'a> = (u16, Vec<(&'a str, &'a str)>, Vec<u8>);
+    let cases: Vec<Case<'_>> = vec![
         (
             502,
             vec![("content-type", "text/plain")],
@@ -180,11 +181,11 @@ fn unusable_success_bodies_are_not_shown() {
             assert_clean(&e);
             seen += 1;
         }
-        if let Ok(list) = api.parse_all_services(&r) {
-            if let Err(e) = list.host("sentinel") {
-                assert_clean(&e);
-                seen += 1;
-            }
+        if let Ok(list) = api.parse_all_services(&r)
+            && let Err(e) = list.host("sentinel")
+        {
+            assert_clean(&e);
+            seen += 1;
         }
     }
     assert!(seen > bodies.len() * 3, "{seen}");
