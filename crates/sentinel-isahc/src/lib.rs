@@ -9,6 +9,13 @@
 //! Defaults: a 10 s connect and 30 s total timeout, redirects never followed,
 //! response bodies capped at [`sentinel_proto::MAX_BODY_BYTES`] while they are read.
 //!
+//! Logging: this crate's spans name the operation, host and path, never a secret.
+//! isahc's own spans (which carry the full request URI) are silenced for the
+//! requests this client sends. isahc also dumps every byte on the wire, request
+//! bodies and so client secrets included, at `TRACE` under the target
+//! `isahc::wire`, from its own thread; no client can filter that, so keep that
+//! target off in production (`RUST_LOG=...,isahc::wire=off`).
+//!
 //! ```no_run
 //! use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
 //! use sentinel_isahc::SentinelClient;

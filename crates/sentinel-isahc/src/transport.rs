@@ -36,7 +36,12 @@ impl IsahcTransport {
     }
 
     fn send_blocking(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        let response = self.http.send(request).map_err(map_err)?;
+        // isahc traces the request URI (a legacy request carries the secret in it)
+        // and, at TRACE, every byte on the wire, secrets included. Under a
+        // subscriber that enables nothing its spans are disabled, so curl is never
+        // asked for debug data; our own spans around this call are unaffected.
+        let response = tracing::dispatcher::with_default(silent(), || self.http.send(request))
+            .map_err(map_err)?;
         let (parts, body) = response.into_parts();
         if parts
             .headers
@@ -112,4 +117,35 @@ fn map_err(e: isahc::Error) -> Error {
     TransportError::new(kind, e.kind().to_string())
         .with_source(e)
         .into()
+}
+
+/// A subscriber that enables nothing. Unlike `Dispatch::none()`, it takes part in
+/// callsite interest, so spans created under it are really disabled (isahc turns
+/// on curl's wire dump whenever its request span is not).
+struct Silent;
+
+impl tracing::Subscriber for Silent {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::never()
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// One dispatcher for the process: creating one registers it with every callsite.
+fn silent() -> &'static tracing::Dispatch {
+    static SILENT: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SILENT.get_or_init(|| tracing::Dispatch::new(Silent))
 }

@@ -1,67 +1,17 @@
 //! sentinel-isahc end to end against the emulator over real loopback HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use sentinel_isahc::SentinelClient;
-use sentinel_mock::{Endpoint, Fault, MockClient, MockConfig, MockHandle, MockServer};
-use sentinel_proto::jwt::{KeySet, RsaPublicKey};
+use sentinel_mock::{Endpoint, Fault};
 use sentinel_proto::{
-    AccountId, AppJwtVersion, ClientConfig, ClientId, ClientSecret, Error, Host, OAuthErrorCode,
-    RedirectUri, RetryPolicy, State, TransportErrorKind, parse_callback,
+    AppJwtVersion, Error, OAuthErrorCode, RedirectUri, RetryPolicy, TransportErrorKind,
 };
 
-const SECRET: &str = "SECRET-MARKER-b81c";
-const REDIRECT: &str = "http://127.0.0.1/callback";
-
-fn mock() -> MockHandle {
-    let config = MockConfig {
-        clients: vec![MockClient {
-            id: "blocking-client".into(),
-            secret: SECRET.into(),
-            redirect_uris: vec![REDIRECT.into()],
-        }],
-        ..MockConfig::default()
-    };
-    MockServer::builder()
-        .config(config)
-        .start_blocking()
-        .unwrap()
-}
-
-fn config(m: &MockHandle) -> ClientConfig {
-    let v1 = RsaPublicKey::from_spki_der(m.v1_public_key_spki_der())
-        .unwrap()
-        .with_kid(sentinel_mock::V1_KID);
-    ClientConfig::new(
-        AccountId::new(m.account()).unwrap(),
-        ClientId::new(m.client_id()).unwrap(),
-        ClientSecret::new(m.client_secret()),
-    )
-    .with_csds(Host::parse(&m.base_url()).unwrap())
-    .with_v1_keys(KeySet::new().with(v1))
-    .with_retry(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
-}
-
-fn client(m: &MockHandle) -> SentinelClient {
-    SentinelClient::new(config(m)).unwrap()
-}
-
-fn assert_clean(err: &Error) {
-    let text = format!("{err} {err:?}");
-    assert!(!text.contains(SECRET), "secret leaked: {text}");
-}
-
-fn login(c: &SentinelClient, redirect: &RedirectUri) -> sentinel_proto::AuthorizationCode {
-    let state = State::generate().unwrap();
-    let url = c.authorize_url(Some(redirect), &state).unwrap();
-    let resp = c
-        .send(http::Request::get(url.as_str()).body(Vec::new()).unwrap())
-        .unwrap();
-    assert_eq!(resp.status(), 302, "redirect returned, not followed");
-    parse_callback(resp.headers()["location"].to_str().unwrap(), &state).unwrap()
-}
+mod common;
+use common::*;
 
 #[test]
 fn every_operation_end_to_end() {
@@ -218,37 +168,4 @@ fn timeout_is_honoured() {
         matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout),
         "{err:?}"
     );
-}
-
-#[test]
-fn secrets_never_reach_tracing_output() {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let m = mock();
-    tracing::subscriber::with_default(subscriber, || {
-        let c = client(&m);
-        m.fault(Endpoint::AppTokenV1, Fault::Status(500), 1);
-        c.app_token().unwrap();
-        let redirect = RedirectUri::new(REDIRECT).unwrap();
-        let code = login(&c, &redirect);
-        c.exchange_code(&code, Some(&redirect)).unwrap();
-    });
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("sentinel"), "tracing captured nothing");
-    assert!(!logs.contains(SECRET));
 }

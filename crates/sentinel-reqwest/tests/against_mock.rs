@@ -1,69 +1,19 @@
 //! sentinel-reqwest end to end against the emulator over real loopback HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sentinel_mock::{Endpoint, Fault, MockClient, MockConfig, MockHandle, MockServer};
-use sentinel_proto::jwt::{JwtError, KeySet, RsaPublicKey};
+use sentinel_mock::{Endpoint, Fault};
+use sentinel_proto::jwt::JwtError;
 use sentinel_proto::{
-    AccountId, AppJwtVersion, ClientConfig, ClientId, ClientSecret, Error, Host, OAuthErrorCode,
-    RedirectUri, RefreshPolicy, RetryPolicy, State, TransportErrorKind, parse_callback,
+    AppJwtVersion, Error, OAuthErrorCode, RedirectUri, RefreshPolicy, RetryPolicy,
+    TransportErrorKind,
 };
 use sentinel_reqwest::SentinelClient;
 
-const SECRET: &str = "SECRET-MARKER-7f3a";
-const REDIRECT: &str = "http://127.0.0.1/callback";
-
-async fn mock() -> MockHandle {
-    let config = MockConfig {
-        clients: vec![MockClient {
-            id: "client-under-test".into(),
-            secret: SECRET.into(),
-            redirect_uris: vec![REDIRECT.into()],
-        }],
-        ..MockConfig::default()
-    };
-    MockServer::builder().config(config).start().await.unwrap()
-}
-
-fn config(m: &MockHandle) -> ClientConfig {
-    let v1 = RsaPublicKey::from_spki_der(m.v1_public_key_spki_der())
-        .unwrap()
-        .with_kid(sentinel_mock::V1_KID);
-    ClientConfig::new(
-        AccountId::new(m.account()).unwrap(),
-        ClientId::new(m.client_id()).unwrap(),
-        ClientSecret::new(m.client_secret()),
-    )
-    .with_csds(Host::parse(&m.base_url()).unwrap())
-    .with_v1_keys(KeySet::new().with(v1))
-    // Fast retries: the policy is tested in sentinel-proto; here, the wiring.
-    .with_retry(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
-}
-
-fn client(m: &MockHandle) -> SentinelClient {
-    SentinelClient::new(config(m)).unwrap()
-}
-
-fn assert_no_secret(text: &str) {
-    assert!(!text.contains(SECRET), "secret leaked: {text}");
-}
-
-fn assert_clean(err: &Error) {
-    assert_no_secret(&format!("{err} {err:?}"));
-}
-
-/// Follows authorize like a browser and returns the code.
-async fn login(c: &SentinelClient, redirect: &RedirectUri) -> sentinel_proto::AuthorizationCode {
-    let state = State::generate().unwrap();
-    let url = c.authorize_url(Some(redirect), &state).await.unwrap();
-    let req = http::Request::get(url.as_str()).body(Vec::new()).unwrap();
-    let resp = c.send(req).await.unwrap();
-    assert_eq!(resp.status(), 302, "redirect returned, not followed");
-    let location = resp.headers()["location"].to_str().unwrap();
-    parse_callback(location, &state).unwrap()
-}
+mod common;
+use common::*;
 
 #[tokio::test]
 async fn every_operation_end_to_end() {
@@ -401,52 +351,4 @@ async fn legacy_query_credentials_work_when_asked_for() {
         .find(|e| e.endpoint == Endpoint::AppTokenV1)
         .unwrap();
     assert!(app.params.iter().any(|p| p == "client_secret"));
-}
-
-#[test]
-fn secrets_never_reach_tracing_output() {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let (code_text, rt_text) = tracing::subscriber::with_default(subscriber, || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let m = mock().await;
-            let c = client(&m);
-            m.fault(Endpoint::AppTokenV1, Fault::Status(500), 1);
-            c.app_token().await.unwrap();
-            let redirect = RedirectUri::new(REDIRECT).unwrap();
-            let code = login(&c, &redirect).await;
-            let t = c.exchange_code(&code, Some(&redirect)).await.unwrap();
-            let rt = t.refresh_token.unwrap();
-            c.revoke(&rt).await.unwrap();
-            let _ = c.refresh(&rt).await.unwrap_err();
-            (code.secret().to_owned(), rt.secret().to_owned())
-        })
-    });
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        logs.contains("sentinel"),
-        "tracing captured nothing: {logs}"
-    );
-    assert_no_secret(&logs);
-    assert!(!logs.contains(&code_text));
-    assert!(!logs.contains(&rt_text));
 }
