@@ -310,8 +310,12 @@ impl RetryAfter {
             .to_str()
             .ok()?
             .trim();
-        if let Ok(secs) = v.parse::<u64>() {
-            return Some(RetryAfter::Delay(Duration::from_secs(secs)));
+        // delay-seconds is 1*DIGIT (RFC 9110): `u64::from_str` would also take "+5".
+        if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            return v
+                .parse::<u64>()
+                .ok()
+                .map(|secs| RetryAfter::Delay(Duration::from_secs(secs)));
         }
         httpdate::parse_http_date(v).ok().map(RetryAfter::At)
     }

@@ -898,3 +898,19 @@ fn is_transient_for_each_class() {
         assert_eq!(e.retry_after(), None);
     }
 }
+
+#[test]
+fn retry_after_seconds_are_digits_only() {
+    // RFC 9110: delay-seconds = 1*DIGIT; a sign or spaces inside are not a delay.
+    for bad in ["+5", "-5", "5 5", "0x10", "5.0"] {
+        let r = resp_with(429, &[("retry-after", bad)], b"");
+        let e = parse_app_token_response(&r).unwrap_err();
+        assert_eq!(e.retry_after(), None, "{bad}");
+    }
+    let r = resp_with(429, &[("retry-after", " 5 ")], b"");
+    assert_eq!(
+        parse_app_token_response(&r).unwrap_err().retry_after(),
+        Some(sentinel_proto::RetryAfter::Delay(Duration::from_secs(5))),
+        "surrounding whitespace is trimmed (RFC 9110 field values)"
+    );
+}
