@@ -100,11 +100,15 @@ fn check_retry_after(resp: &Response<Vec<u8>>, e: &Error) {
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     let expected = match e {
+        // delay-seconds is 1*DIGIT (RFC 9110), else an HTTP date.
         Error::OAuth { .. } | Error::Status { .. } => first.and_then(|v| {
-            v.parse::<u64>()
-                .ok()
-                .map(|s| RetryAfter::Delay(std::time::Duration::from_secs(s)))
-                .or_else(|| httpdate::parse_http_date(v).ok().map(RetryAfter::At))
+            if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+                v.parse::<u64>()
+                    .ok()
+                    .map(|s| RetryAfter::Delay(std::time::Duration::from_secs(s)))
+            } else {
+                httpdate::parse_http_date(v).ok().map(RetryAfter::At)
+            }
         }),
         _ => None,
     };
