@@ -425,7 +425,12 @@ pub fn check_header(token: &str, header: &Result<sentinel_proto::jwt::Header, Jw
         Ok(h) => {
             assert!(token.len() <= 16 * 1024 && token.matches('.').count() == 2);
             let raw = unb64(token.split('.').next().unwrap_or_default()).expect("base64url");
-            let json: serde_json::Value = serde_json::from_slice(&raw).expect("JSON");
+            // serde_json skips members the header parser does not read without
+            // checking them (out-of-range numbers, lone surrogates), so an accepted
+            // header may not read as a `Value`; there is then nothing to compare.
+            let Ok(json) = serde_json::from_slice::<serde_json::Value>(&raw) else {
+                return;
+            };
             assert_eq!(json["alg"], h.alg.as_str());
             assert_eq!(json.get("kid").and_then(|k| k.as_str()), h.kid.as_deref());
         }
