@@ -299,9 +299,9 @@ pub enum Shape {
     /// member that is an object or array serde_json cannot turn into a `Value` for
     /// the same reason is kept as `{"unreadable composite": true}`.
     Object(serde_json::Map<String, serde_json::Value>),
-    /// A JSON array at the top level. The parsers' derived `Deserialize` reads an
-    /// array by position: a known bug (`tests/fuzz_regressions.rs`), so targets do
-    /// not judge these bodies.
+    /// A JSON array at the top level: every parser must reject it (serde's derived
+    /// `Deserialize` once read arrays by position; fixed in 7a5ad60, see
+    /// `tests/fuzz_regressions.rs`).
     Array,
     /// Anything else: not JSON, another value, a read member that is a bad string,
     /// or a duplicated read member (serde rejects those).
