@@ -9,7 +9,7 @@ use crate::request::{form_encode, form_post};
 use crate::response::{invalid, success_body};
 use crate::secret::AppJwt;
 use crate::sentinel::Sentinel;
-use crate::token::RawToken;
+use crate::token::{Members, RawToken};
 
 /// Which AppJWT endpoint to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -105,7 +105,7 @@ pub fn parse_app_token_response<B: AsRef<[u8]>>(
 ) -> Result<AppTokenResponse, Error> {
     let body = success_body(resp)?;
     let parse = || -> Result<AppTokenResponse, BodyError> {
-        let (mut raw, access) = RawToken::parse(body)?;
+        let (mut raw, access) = RawToken::parse(body, Members::AppJwt)?;
         Ok(AppTokenResponse {
             access_token: AppJwt::new(access),
             expires_in: raw.expires_in()?,

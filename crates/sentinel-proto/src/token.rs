@@ -3,10 +3,12 @@
 use std::time::Duration;
 
 use http::{Request, Response};
-use serde::Deserialize;
+use std::cell::Cell;
+
+use serde::de::{Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 
 use crate::error::{BodyError, Error, InputError};
-use crate::json::{Field, MapOnly, required};
+use crate::json::{Field, TokenBytes};
 use crate::redirect::RedirectUri;
 use crate::request::{form_encode, form_post};
 use crate::response::{invalid, success_body};
@@ -99,32 +101,52 @@ pub(crate) fn non_empty(value: &str, name: &'static str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The fields of a token answer, borrowed from the body.
-#[derive(Deserialize)]
+/// The members of a token answer, borrowed from the body.
+#[derive(Default)]
 pub(crate) struct RawToken<'a> {
-    #[serde(borrow)]
-    pub(crate) access_token: Option<Field<'a>>,
-    #[serde(borrow)]
-    pub(crate) token_type: Option<Field<'a>>,
-    #[serde(borrow)]
-    pub(crate) refresh_token: Option<Field<'a>>,
-    #[serde(borrow)]
-    pub(crate) id_token: Option<Field<'a>>,
-    #[serde(borrow)]
+    pub(crate) access_token: Option<TokenBytes<'a>>,
+    pub(crate) token_type: Option<TokenBytes<'a>>,
+    pub(crate) refresh_token: Option<TokenBytes<'a>>,
+    pub(crate) id_token: Option<TokenBytes<'a>>,
     pub(crate) expires_in: Option<Field<'a>>,
+}
+
+/// Which members a parser reads; the others are skipped unchecked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Members {
+    /// Code exchange and refresh: all five.
+    UserTokens,
+    /// AppJWT: `access_token`, `token_type`, `expires_in`.
+    AppJwt,
 }
 
 impl<'a> RawToken<'a> {
     /// Parses the body and checks what every token answer shares: a non-empty
     /// `access_token`, `token_type` Bearer in any case when present.
-    pub(crate) fn parse(body: &'a [u8]) -> Result<(Self, String), BodyError> {
-        // Objects only: derived impls would also read an array, by position.
-        let mut raw: RawToken<'a> = serde_json::from_slice::<MapOnly<_>>(body)?.0;
-        let access = required(raw.access_token.take(), "access_token")?
-            .into_string("access_token")?
-            .into_owned();
+    pub(crate) fn parse(body: &'a [u8], members: Members) -> Result<(Self, String), BodyError> {
+        // Set while a token member is read: serde_json rejects a non-string there
+        // before our visitor runs, and its message would quote the value.
+        let reading = Cell::new(None);
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let mut raw = de
+            // Objects only: an array is not a token answer.
+            .deserialize_map(RawTokenVisitor {
+                members,
+                reading: &reading,
+            })
+            .and_then(|raw| de.end().map(|()| raw))
+            .map_err(|e| match reading.get() {
+                Some(field) if e.classify() == serde_json::error::Category::Data => {
+                    BodyError::InvalidField {
+                        field,
+                        expected: "a string",
+                    }
+                }
+                _ => BodyError::from(e),
+            })?;
+        let access = required_token(raw.access_token.take(), "access_token")?;
         if let Some(tt) = raw.token_type.take()
-            && !tt.into_string("token_type")?.eq_ignore_ascii_case("bearer")
+            && !tt.non_empty("token_type")?.eq_ignore_ascii_case(b"bearer")
         {
             return Err(BodyError::UnsupportedTokenType);
         }
@@ -139,9 +161,112 @@ impl<'a> RawToken<'a> {
     }
 }
 
-fn optional_string(f: Option<Field<'_>>, name: &'static str) -> Result<Option<String>, BodyError> {
-    f.map(|f| f.into_string(name).map(|s| s.into_owned()))
-        .transpose()
+fn required_token(t: Option<TokenBytes<'_>>, field: &'static str) -> Result<String, BodyError> {
+    t.ok_or(BodyError::MissingField(field))?.into_string(field)
+}
+
+enum Member {
+    AccessToken,
+    TokenType,
+    RefreshToken,
+    IdToken,
+    ExpiresIn,
+    Other,
+}
+
+impl Member {
+    fn from_name(name: &[u8]) -> Option<Self> {
+        Some(match name {
+            b"access_token" => Member::AccessToken,
+            b"token_type" => Member::TokenType,
+            b"refresh_token" => Member::RefreshToken,
+            b"id_token" => Member::IdToken,
+            b"expires_in" => Member::ExpiresIn,
+            // JSON is UTF-8 (RFC 8259 §8.1); serde_json checks a name only when it
+            // is read as a `str`, and ASCII names need no check.
+            _ if name.is_ascii() || std::str::from_utf8(name).is_ok() => Member::Other,
+            _ => return None,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Member;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Member, E> {
+                Member::from_name(v).ok_or_else(|| E::custom("a member name is not UTF-8"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Member, E> {
+                self.visit_bytes(v.as_bytes())
+            }
+        }
+        // As bytes: serde_json then skips its UTF-8 pass over the name, which costs
+        // more than the rest of reading a short name.
+        d.deserialize_bytes(V)
+    }
+}
+
+struct RawTokenVisitor<'c> {
+    members: Members,
+    reading: &'c Cell<Option<&'static str>>,
+}
+
+impl<'de> Visitor<'de> for RawTokenVisitor<'_> {
+    type Value = RawToken<'de>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<RawToken<'de>, A::Error> {
+        let mut raw = RawToken::default();
+        // A member given twice is an error, as with serde's derive (`null` counts).
+        let mut seen = 0u8;
+        let user = self.members == Members::UserTokens;
+        while let Some(member) = m.next_key::<Member>()? {
+            let (bit, name) = match member {
+                Member::AccessToken => (1, "access_token"),
+                Member::TokenType => (2, "token_type"),
+                Member::RefreshToken if user => (4, "refresh_token"),
+                Member::IdToken if user => (8, "id_token"),
+                Member::ExpiresIn => (16, "expires_in"),
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if seen & bit != 0 {
+                return Err(A::Error::duplicate_field(name));
+            }
+            seen |= bit;
+            let mut token = |slot: &mut Option<TokenBytes<'de>>| {
+                self.reading.set(Some(name));
+                *slot = m.next_value()?;
+                self.reading.set(None);
+                Ok(())
+            };
+            match member {
+                Member::AccessToken => token(&mut raw.access_token)?,
+                Member::RefreshToken => token(&mut raw.refresh_token)?,
+                Member::IdToken => token(&mut raw.id_token)?,
+                Member::TokenType => token(&mut raw.token_type)?,
+                Member::ExpiresIn => raw.expires_in = m.next_value()?,
+                // Skipped above.
+                Member::Other => {}
+            }
+        }
+        Ok(raw)
+    }
+}
+
+fn optional_token(
+    t: Option<TokenBytes<'_>>,
+    field: &'static str,
+) -> Result<Option<String>, BodyError> {
+    t.map(|t| t.into_string(field)).transpose()
 }
 
 /// Parses the answer to a code exchange or a refresh.
@@ -158,13 +283,13 @@ fn optional_string(f: Option<Field<'_>>, name: &'static str) -> Result<Option<St
 pub fn parse_token_response<B: AsRef<[u8]>>(resp: &Response<B>) -> Result<TokenResponse, Error> {
     let body = success_body(resp)?;
     let parse = || -> Result<TokenResponse, BodyError> {
-        let (mut raw, access) = RawToken::parse(body)?;
+        let (mut raw, access) = RawToken::parse(body, Members::UserTokens)?;
         let expires_in = raw.expires_in()?;
         Ok(TokenResponse {
             access_token: AccessToken::new(access),
-            refresh_token: optional_string(raw.refresh_token.take(), "refresh_token")?
+            refresh_token: optional_token(raw.refresh_token.take(), "refresh_token")?
                 .map(RefreshToken::new),
-            id_token: optional_string(raw.id_token.take(), "id_token")?.map(IdToken::new),
+            id_token: optional_token(raw.id_token.take(), "id_token")?.map(IdToken::new),
             expires_in,
         })
     };

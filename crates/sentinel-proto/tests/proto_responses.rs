@@ -183,10 +183,113 @@ fn expires_in_as_number_or_digit_string() {
 #[test]
 fn strings_with_escapes_are_decoded() {
     let body =
-        br#"{"access_token":"a\/b\u0041\"c","token_type":"Bearer","refresh_token":"r\u00e9"}"#;
+        br#"{"access_token":"a\/b\u0041\"c","token_type":"Bearer","refresh_token":"r\u0020e~"}"#;
     let t = parse_token_response(&resp(200, body)).unwrap();
     assert_eq!(t.access_token.secret(), "a/bA\"c");
-    assert_eq!(t.refresh_token.unwrap().secret(), "ré");
+    assert_eq!(t.refresh_token.unwrap().secret(), "r e~");
+}
+
+/// RFC 6749 Appendix A: access, refresh and (as JWTs) ID tokens are `1*VSCHAR`,
+/// `%x20-7E`, whether written plainly or escaped. Anything else could not travel in
+/// an `Authorization` header anyway.
+#[test]
+fn tokens_must_be_visible_ascii() {
+    for (field, value) in [
+        ("access_token", r"r\u00e9"),
+        ("access_token", "ré"),
+        ("access_token", r"a\u0000b"),
+        ("access_token", r"a\r\nX-Injected: 1"),
+        ("access_token", r"tab\there"),
+        ("refresh_token", r"\u007f"),
+        ("refresh_token", "\u{1F600}"),
+        ("id_token", r"a.b.c\ud800"),
+    ] {
+        let body = format!(r#"{{"access_token":"ok","{field}":"{value}"}}"#).replacen(
+            r#""access_token":"ok","access_token""#,
+            r#""access_token""#,
+            1,
+        );
+        let err = parse_token_response(&resp(200, body.as_bytes())).unwrap_err();
+        assert!(!err.to_string().contains(value), "{err}");
+        let reason = body_error(err);
+        assert!(
+            matches!(reason, BodyError::InvalidField { field: f, .. } if f == field),
+            "{body}: {reason:?}"
+        );
+    }
+    let visible: String = (0x20u8..=0x7e).map(char::from).collect();
+    let body = serde_json::json!({ "access_token": visible }).to_string();
+    let t = parse_token_response(&resp(200, body.as_bytes())).unwrap();
+    assert_eq!(t.access_token.secret(), visible);
+}
+
+/// A non-string token member is named, and its value is not quoted.
+#[test]
+fn token_member_of_another_type_is_named() {
+    for (field, value) in [
+        ("access_token", "12345678"),
+        ("access_token", "true"),
+        ("access_token", r#"{"secret":"s3cr3t"}"#),
+        ("access_token", r#"["s3cr3t"]"#),
+        ("refresh_token", "-98765.5"),
+        ("id_token", "false"),
+    ] {
+        let body = if field == "access_token" {
+            format!(r#"{{"access_token":{value}}}"#)
+        } else {
+            format!(r#"{{"access_token":"ok","{field}":{value}}}"#)
+        };
+        let err = parse_token_response(&resp(200, body.as_bytes())).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        for secret in ["12345678", "s3cr3t", "98765"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let reason = body_error(err);
+        assert!(
+            matches!(reason, BodyError::InvalidField { field: f, expected: "a string" } if f == field),
+            "{body}: {reason:?}"
+        );
+    }
+    // A syntax error inside a token member stays a syntax error.
+    let err = parse_token_response(&resp(200, br#"{"access_token":"abc"#)).unwrap_err();
+    assert!(matches!(body_error(err), BodyError::Json { .. }));
+}
+
+/// The AppJWT parser reads `access_token`, `token_type` and `expires_in` only: other
+/// members, `id_token` included, are skipped whatever they hold; read members may
+/// not repeat.
+#[test]
+fn app_token_reads_its_members_only() {
+    let body = br#"{"access_token":"a.b.c","id_token":5,"refresh_token":{"x":1},"id_token":[]}"#;
+    assert_eq!(
+        parse_app_token_response(&resp(200, body))
+            .unwrap()
+            .access_token
+            .secret(),
+        "a.b.c"
+    );
+    for body in [
+        &br#"{"access_token":"a.b.c","access_token":"d.e.f"}"#[..],
+        br#"{"access_token":"a.b.c","token_type":null,"token_type":"Bearer"}"#,
+        br#"{"access_token":null,"access_token":"a.b.c"}"#,
+    ] {
+        let err = parse_app_token_response(&resp(200, body)).unwrap_err();
+        assert!(matches!(body_error(err), BodyError::Json { .. }));
+        let err = parse_token_response(&resp(200, body)).unwrap_err();
+        assert!(matches!(body_error(err), BodyError::Json { .. }));
+    }
+    let err = parse_token_response(&resp(200, &body[..])).unwrap_err();
+    let reason = body_error(err);
+    assert!(
+        matches!(
+            reason,
+            BodyError::InvalidField {
+                field: "id_token",
+                ..
+            }
+        ),
+        "{reason:?}"
+    );
 }
 
 #[test]
