@@ -9,7 +9,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let result = sentinel_proto::parse_app_token_response(&resp);
     checks::check_outcome(&resp, &result);
-    let expect = checks::expected_answer(&resp, checks::TOKEN_FIELDS, "access_token", &[], true);
+    let expect =
+        checks::expected_answer(&resp, checks::APP_TOKEN_FIELDS, "access_token", &[], true);
     if let Some(body) = expect.judge(result.is_ok())
         && let Ok(t) = &result
     {

@@ -212,10 +212,12 @@ impl Expect {
 /// protocol reference describes it).
 ///
 /// `required` must be a non-empty string; each of `optional` absent, `null` or a
-/// non-empty string; with `bearer_expiry`, `token_type` absent, `null` or Bearer in
-/// any case, and `expires_in` absent, `null` or a non-negative integer (as a number,
-/// an integral float, or a string of at most 20 digits). `read` are the members
-/// the parser reads (none may be duplicated); unknown members are ignored.
+/// non-empty string; with `bearer_expiry` (an RFC 6749 §5.1 answer), those strings
+/// are tokens, `1*VSCHAR` (Appendix A: `%x20-7E` only), `token_type` is absent,
+/// `null` or Bearer in any case, and `expires_in` absent, `null` or a non-negative
+/// integer (as a number, an integral float, or a string of at most 20 digits).
+/// `read` are the members the parser reads (none may be duplicated); unknown members
+/// are ignored.
 pub fn expected_answer(
     resp: &Response<Vec<u8>>,
     read: &[&str],
@@ -232,7 +234,11 @@ pub fn expected_answer(
         crate::json::Shape::Array => return Expect::Reject,
         crate::json::Shape::Invalid => return Expect::Reject,
     };
-    let non_empty = |v: Option<&Value>| v.and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+    let vschar = |s: &str| !bearer_expiry || s.bytes().all(|b| (0x20..=0x7e).contains(&b));
+    let non_empty = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty() && vschar(s))
+    };
     let opt = |name: &str| {
         obj.get(name)
             .is_none_or(|v| v.is_null() || non_empty(Some(v)))
@@ -252,7 +258,7 @@ pub fn expected_answer(
     }
 }
 
-/// The members the token endpoint parsers read.
+/// The members the code-exchange and refresh parser reads.
 pub const TOKEN_FIELDS: &[&str] = &[
     "access_token",
     "token_type",
@@ -260,6 +266,9 @@ pub const TOKEN_FIELDS: &[&str] = &[
     "id_token",
     "expires_in",
 ];
+
+/// The members the AppJWT parser reads; it skips `refresh_token` and `id_token`.
+pub const APP_TOKEN_FIELDS: &[&str] = &["access_token", "token_type", "expires_in"];
 
 /// `expires_in` of an answer, as [`expected_answer`] reads it.
 pub fn expires_in(obj: &serde_json::Map<String, serde_json::Value>) -> Option<u64> {
