@@ -1,7 +1,8 @@
 //! End to end against the `sentinel-mock` emulator on loopback: AppJWT fetches
 //! (client-credentials grant, V1, credentials in the form body), one at a time
-//! over a kept-alive connection, each signed with a fresh RS256 key operation by
-//! the emulator.
+//! over a kept-alive connection. The emulator reuses the RS256 signature of the
+//! last identical signing input (same claims within one second; PKCS#1 v1.5 is
+//! deterministic), so the request path, not the private-key operation, is measured.
 //!
 //! - async: `sentinel_reqwest` (`fetch_app_token`, which bypasses the cache) vs an
 //!   `oauth2` client on the same kind of `reqwest::Client` vs a bare reqwest POST

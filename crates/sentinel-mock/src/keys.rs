@@ -1,6 +1,8 @@
 //! The emulator's signing keys (committed, TEST-ONLY: see `keys/README.md`) and
 //! JWT signing.
 
+use std::sync::{Mutex, PoisonError};
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::SystemRandom;
@@ -12,6 +14,11 @@ use serde_json::{Value, json};
 pub(crate) struct SigningKey {
     pair: RsaKeyPair,
     spki: &'static [u8],
+    /// The last signing input and its encoded signature. RS256 (PKCS#1 v1.5) is
+    /// deterministic, so reusing it changes no byte of any answer; it spares the
+    /// private-key operation for the AppJWTs issued within one second, which
+    /// otherwise dominates an end-to-end benchmark against the emulator.
+    last: Mutex<Option<(String, String)>>,
 }
 
 /// A key with the `kid` it is used under.
@@ -38,7 +45,11 @@ impl SigningKey {
         // The keys are compiled in and checked by the tests; a bad one is a build defect.
         #[allow(clippy::expect_used)]
         let pair = RsaKeyPair::from_pkcs8(pk8).expect("committed test key is valid PKCS#8");
-        Self { pair, spki }
+        Self {
+            pair,
+            spki,
+            last: Mutex::new(None),
+        }
     }
 
     /// The public key as SPKI DER.
@@ -66,6 +77,22 @@ impl SigningKey {
         let mut input = URL_SAFE_NO_PAD.encode(header.to_string());
         input.push('.');
         input.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        let sig = match last.as_ref() {
+            Some((signed, sig)) if *signed == input => sig.clone(),
+            _ => {
+                let sig = URL_SAFE_NO_PAD.encode(self.raw_signature(&input));
+                *last = Some((input.clone(), sig.clone()));
+                sig
+            }
+        };
+        drop(last);
+        input.push('.');
+        input.push_str(&sig);
+        input
+    }
+
+    fn raw_signature(&self, input: &str) -> Vec<u8> {
         let mut sig = vec![0u8; self.pair.public().modulus_len()];
         // Signing with a valid key into a buffer of the modulus length cannot fail.
         if self
@@ -80,9 +107,7 @@ impl SigningKey {
         {
             sig.clear();
         }
-        input.push('.');
-        input.push_str(&URL_SAFE_NO_PAD.encode(sig));
-        input
+        sig
     }
 }
 
@@ -210,5 +235,25 @@ mod tests {
         assert_eq!(verify(&bad, [k.v1()]), None);
         assert_eq!(verify("a.b", [k.v1()]), None);
         assert_eq!(verify("", [k.v1()]), None);
+    }
+
+    #[test]
+    fn a_reused_signature_is_the_one_a_fresh_signing_gives() {
+        let k = Keys::load();
+        let (a, b) = (json!({"sub": "a"}), json!({"sub": "b"}));
+        let first = k.v1().sign(&a);
+        assert_eq!(k.v1().sign(&a), first, "same input, same token");
+        let other = k.v1().sign(&b);
+        assert_ne!(other, first);
+        assert_eq!(verify(&other, [k.v1()]), Some(b));
+        // What the cache returned equals a signature computed from scratch.
+        let input = first.rsplit_once('.').unwrap().0;
+        assert_eq!(
+            URL_SAFE_NO_PAD.encode(k.v1.raw_signature(input)),
+            first.rsplit_once('.').unwrap().1
+        );
+        // Under another kid the input differs, so the token does too.
+        let rotated = Named { kid: "other", key: &k.v1 };
+        assert_ne!(rotated.sign(&a), first);
     }
 }
