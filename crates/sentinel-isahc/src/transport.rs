@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 use http::{Request, Response};
 use isahc::config::{Configurable, RedirectPolicy};
 use sentinel_proto::{
-    BackgroundTask, Error, MAX_BODY_BYTES, Transport, TransportError, TransportErrorKind, UnixTime,
+    BackgroundTask, BodyLimit, Error, MAX_BODY_BYTES, Transport, TransportError,
+    TransportErrorKind, UnixTime,
 };
 
 /// The isahc [`Transport`]: sends with an `isahc::HttpClient` on the calling
@@ -43,15 +44,7 @@ impl IsahcTransport {
         let response = tracing::dispatcher::with_default(silent(), || self.http.send(request))
             .map_err(map_err)?;
         let (parts, body) = response.into_parts();
-        if parts
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-        {
-            return Err(too_large());
-        }
+        let limit = BodyLimit::new(parts.status, &parts.headers)?;
         // One byte past the cap tells "exactly at the cap" from "over it".
         let mut buf = Vec::new();
         body.take(MAX_BODY_BYTES as u64 + 1)
@@ -64,16 +57,8 @@ impl IsahcTransport {
                 };
                 TransportError::new(kind, format!("reading the body: {}", e.kind()))
             })?;
-        if buf.len() > MAX_BODY_BYTES {
-            return Err(too_large());
-        }
+        limit.check(buf.len())?;
         Ok(Response::from_parts(parts, buf))
-    }
-}
-
-fn too_large() -> Error {
-    Error::BodyTooLarge {
-        limit: MAX_BODY_BYTES,
     }
 }
 

@@ -103,10 +103,15 @@ fn faults_map_to_typed_errors_and_retries() {
     m.fault(Endpoint::AppTokenV1, Fault::Drop, 1);
     c.app_token().unwrap();
     assert_eq!(m.count(Endpoint::AppTokenV1), 3);
+    // A 503 whose page is over the body cap is still retried.
+    m.reset_counters();
+    m.fault(Endpoint::AppTokenV1, Fault::OversizedUnavailable, 1);
+    c.fetch_app_token().unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 2);
 
     let once = SentinelClient::new(config(&m).with_retry(RetryPolicy::never())).unwrap();
     type Check = fn(&Error) -> bool;
-    let cases: [(Fault, Check); 6] = [
+    let cases: [(Fault, Check); 7] = [
         (
             Fault::Status(500),
             |e| matches!(e, Error::Status { status, .. } if *status == 500),
@@ -119,7 +124,12 @@ fn faults_map_to_typed_errors_and_retries() {
             matches!(e, Error::InvalidBody { .. })
         }),
         (Fault::Oversized, |e| {
-            matches!(e, Error::BodyTooLarge { .. })
+            matches!(e, Error::BodyTooLarge { status, .. } if *status == 200) && !e.is_transient()
+        }),
+        (Fault::OversizedUnavailable, |e| {
+            matches!(e, Error::BodyTooLarge { status, .. } if *status == 503)
+                && e.is_transient()
+                && e.retry_after().is_some()
         }),
         (Fault::Truncated, |e| matches!(e, Error::Transport(_))),
         (Fault::RateLimited(7), |e| {

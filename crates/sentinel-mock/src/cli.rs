@@ -32,7 +32,7 @@ pub struct MockArgs {
     /// Fault for the next requests: ENDPOINT=FAULT[:COUNT]. Endpoints: domain,
     /// authorize, token, revoke, app-token-v1, app-token-v2, jwks, consumer. Faults:
     /// 400, 500, 503 (any status), 429[=SECS], delay[=MS], truncated, oversized,
-    /// drop, html, invalid-json, unknown-key, expired. Repeatable.
+    /// oversized-503, drop, html, invalid-json, unknown-key, expired. Repeatable.
     #[arg(long = "fault", value_name = "ENDPOINT=FAULT[:COUNT]")]
     pub faults: Vec<FaultSpec>,
 }

@@ -120,6 +120,9 @@ pub enum Fault {
     /// A 200 with a 2 MiB body of JSON-looking bytes, chunked (no
     /// `Content-Length`).
     Oversized,
+    /// A 503 with `Retry-After: 1` and a 2 MiB HTML page, chunked: an overloaded
+    /// front end's error page, which a client should still treat as transient.
+    OversizedUnavailable,
     /// Close the connection without answering.
     Drop,
     /// A 502 with an HTML error page.
@@ -138,7 +141,7 @@ pub enum Fault {
 impl FromStr for Fault {
     type Err = String;
     /// `500`, `503`, `400` (statuses), `429` or `429=SECS`, `delay=MILLIS`,
-    /// `truncated`, `oversized`, `drop`, `html`, `invalid-json`, `unknown-key`, `expired`.
+    /// `truncated`, `oversized`, `oversized-503`, `drop`, `html`, `invalid-json`, `unknown-key`, `expired`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (name, arg) = s.split_once('=').unwrap_or((s, ""));
         let num = |d: u64| -> Result<u64, String> {
@@ -154,6 +157,7 @@ impl FromStr for Fault {
             "delay" => Fault::Delay(Duration::from_millis(num(1000)?)),
             "truncated" => Fault::Truncated,
             "oversized" => Fault::Oversized,
+            "oversized-503" => Fault::OversizedUnavailable,
             "drop" => Fault::Drop,
             "html" => Fault::HtmlError,
             "invalid-json" => Fault::InvalidJson,

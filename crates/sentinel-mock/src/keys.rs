@@ -253,7 +253,10 @@ mod tests {
             first.rsplit_once('.').unwrap().1
         );
         // Under another kid the input differs, so the token does too.
-        let rotated = Named { kid: "other", key: &k.v1 };
+        let rotated = Named {
+            kid: "other",
+            key: &k.v1,
+        };
         assert_ne!(rotated.sign(&a), first);
     }
 }

@@ -148,6 +148,7 @@ async fn handle_in_span(
                 .unwrap_or_default());
         }
         Some(Fault::Oversized) => return Ok(oversized()),
+        Some(Fault::OversizedUnavailable) => return Ok(oversized_unavailable()),
         Some(Fault::UnknownKey) => {
             req.extensions_mut().insert(TokenFault::UnknownKey);
         }
@@ -210,6 +211,19 @@ fn oversized() -> Response<Body> {
     Response::builder()
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .unwrap_or_default()
+}
+
+fn oversized_unavailable() -> Response<Body> {
+    let chunk = Bytes::from(b"<p>Service Unavailable</p>".repeat(2048));
+    let chunks = (0..OVERSIZED / chunk.len()).map(|_| Ok::<_, Infallible>(chunk.clone()));
+    Response::builder()
+        .status(StatusCode::SERVICE_UNAVAILABLE)
+        .header(header::CONTENT_TYPE, "text/html")
+        .header(header::RETRY_AFTER, "1")
+        .body(Body::from_stream(futures_util::stream::iter(
+            chunks.collect::<Vec<_>>(),
+        )))
         .unwrap_or_default()
 }
 

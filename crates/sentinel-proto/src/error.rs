@@ -66,11 +66,17 @@ pub enum Error {
         /// What was wrong with it.
         reason: BodyError,
     },
-    /// The body is larger than the limit; it was not parsed.
-    #[error("response body is larger than the {limit}-byte limit")]
+    /// The body is larger than the limit; it was not read to the end or not parsed.
+    /// The status and `Retry-After` are kept: a 503 with a large error page is
+    /// still worth retrying.
+    #[error("HTTP {status}: response body is larger than the {limit}-byte limit")]
     BodyTooLarge {
+        /// The HTTP status.
+        status: StatusCode,
         /// The limit in bytes.
         limit: usize,
+        /// The server's `Retry-After`.
+        retry_after: Option<RetryAfter>,
     },
     /// The authorize callback was an error or did not match the request.
     #[error(transparent)]
@@ -87,7 +93,8 @@ impl Error {
         match self {
             Error::OAuth { status, .. }
             | Error::Status { status, .. }
-            | Error::InvalidBody { status, .. } => Some(*status),
+            | Error::InvalidBody { status, .. }
+            | Error::BodyTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -95,7 +102,9 @@ impl Error {
     /// The server's `Retry-After`, if it sent one.
     pub fn retry_after(&self) -> Option<RetryAfter> {
         match self {
-            Error::OAuth { retry_after, .. } | Error::Status { retry_after, .. } => *retry_after,
+            Error::OAuth { retry_after, .. }
+            | Error::Status { retry_after, .. }
+            | Error::BodyTooLarge { retry_after, .. } => *retry_after,
             _ => None,
         }
     }

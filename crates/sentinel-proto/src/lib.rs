@@ -94,7 +94,7 @@ pub use ids::{AccountId, ClientId};
 pub use oauth_error::{OAuthError, OAuthErrorCode};
 pub use redirect::RedirectUri;
 pub use request::{ApiVersion, FORM_CONTENT_TYPE, USER_AGENT};
-pub use response::{MAX_BODY_BYTES, success_body};
+pub use response::{BodyLimit, MAX_BODY_BYTES, success_body};
 pub use retry::{Operation, RetryPolicy, jitter_seed};
 pub use revoke::parse_revoke_response;
 pub use secret::{

@@ -26,16 +26,81 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// ```
 pub fn success_body<B: AsRef<[u8]>>(resp: &Response<B>) -> Result<&[u8], Error> {
     let body = resp.body().as_ref();
-    if body.len() > MAX_BODY_BYTES {
-        return Err(Error::BodyTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
-    }
     let status = resp.status();
+    // The body is all here: its length counts, not the declared one.
+    BodyLimit::of(status, resp.headers()).check(body.len())?;
     if status.is_success() {
         return Ok(body);
     }
     Err(error_from_response(status, resp.headers(), body))
+}
+
+/// The body-size limit, for [`Transport`](crate::Transport) implementations: checks
+/// the declared `Content-Length` before a body is read, then the length read so far,
+/// and makes the [`Error::BodyTooLarge`] that keeps the status and `Retry-After`.
+///
+/// ```
+/// use std::time::Duration;
+/// use sentinel_proto::{BodyLimit, Error, MAX_BODY_BYTES, RetryAfter};
+/// let resp = http::Response::builder().status(503).header("retry-after", "7")
+///     .body(())?;
+/// let limit = BodyLimit::new(resp.status(), resp.headers())?;
+/// let mut read = 0;
+/// for chunk in [&[b'x'; 40_000][..], &[b'x'; 40_000][..]] {
+///     // Before the chunk is kept.
+///     if let Err(e) = limit.check(read + chunk.len()) {
+///         assert!(matches!(e, Error::BodyTooLarge { limit: MAX_BODY_BYTES, .. }));
+///         assert!(e.is_transient(), "a 503 stays retryable");
+///         assert_eq!(e.retry_after(), Some(RetryAfter::Delay(Duration::from_secs(7))));
+///         break;
+///     }
+///     read += chunk.len();
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit {
+    status: StatusCode,
+    retry_after: Option<RetryAfter>,
+}
+
+impl BodyLimit {
+    /// Starts a body of a response with this head; fails at once if its
+    /// `Content-Length` is over [`MAX_BODY_BYTES`].
+    pub fn new(status: StatusCode, headers: &http::HeaderMap) -> Result<Self, Error> {
+        let limit = Self::of(status, headers);
+        let declared = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            return Err(limit.error());
+        }
+        Ok(limit)
+    }
+
+    fn of(status: StatusCode, headers: &http::HeaderMap) -> Self {
+        Self {
+            status,
+            retry_after: RetryAfter::from_headers(headers),
+        }
+    }
+
+    /// `Ok` while `len` bytes are within [`MAX_BODY_BYTES`].
+    pub fn check(&self, len: usize) -> Result<(), Error> {
+        if len > MAX_BODY_BYTES {
+            return Err(self.error());
+        }
+        Ok(())
+    }
+
+    fn error(&self) -> Error {
+        Error::BodyTooLarge {
+            status: self.status,
+            limit: MAX_BODY_BYTES,
+            retry_after: self.retry_after,
+        }
+    }
 }
 
 fn error_from_response(status: StatusCode, headers: &http::HeaderMap, body: &[u8]) -> Error {

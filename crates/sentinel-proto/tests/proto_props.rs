@@ -259,7 +259,7 @@ fn check_parsers(status: u16, body: &[u8]) -> Result<(), TestCaseError> {
     for e in &errors {
         let _ = (e.to_string(), format!("{e:?}"), e.is_transient());
         let class_ok = match e {
-            Error::BodyTooLarge { .. } => too_large,
+            Error::BodyTooLarge { status: s, .. } => too_large && s.as_u16() == status,
             _ if too_large => false,
             Error::InvalidBody { status: s, .. } => success && s.as_u16() == status,
             Error::OAuth {

@@ -13,9 +13,10 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use http::{Response, StatusCode};
 use sentinel_proto::{
-    AccountId, BodyError, DomainApi, Error, Host, JsonErrorKind, MAX_BODY_BYTES, OAuthErrorCode,
-    RetryAfter, TransportError, TransportErrorKind, UnixTime, parse_app_token_response,
-    parse_consumer_jws_response, parse_revoke_response, parse_token_response, success_body,
+    AccountId, BodyError, BodyLimit, DomainApi, Error, Host, JsonErrorKind, MAX_BODY_BYTES,
+    OAuthErrorCode, RetryAfter, TransportError, TransportErrorKind, UnixTime,
+    parse_app_token_response, parse_consumer_jws_response, parse_revoke_response,
+    parse_token_response, success_body,
 };
 
 const TOKEN: &[u8] = include_bytes!("../testdata/responses/token.json");
@@ -862,16 +863,29 @@ fn bodies_over_64_kib_are_not_parsed() {
     assert_eq!(MAX_BODY_BYTES, 64 * 1024);
     let mut big = br#"{"access_token":"at","token_type":"Bearer"}"#.to_vec();
     big.resize(MAX_BODY_BYTES + 1, b' ');
-    for status in [200, 400, 500] {
+    for status in [200, 400, 429, 500, 503] {
         for e in every_parser(&resp(status, &big)) {
             assert!(
-                matches!(e, Error::BodyTooLarge { limit } if limit == MAX_BODY_BYTES),
+                matches!(e, Error::BodyTooLarge { limit, .. } if limit == MAX_BODY_BYTES),
                 "{status}: {e:?}"
             );
-            assert_eq!(e.status(), None);
-            assert!(!e.is_transient());
+            // The status is kept: a 5xx or 429 with a large page stays retryable.
+            assert_eq!(e.status().map(|s| s.as_u16()), Some(status));
+            assert_eq!(e.is_transient(), status == 429 || status >= 500, "{status}");
         }
     }
+    let page = Response::builder()
+        .status(503)
+        .header("retry-after", "120")
+        .body(big.clone())
+        .unwrap();
+    let e = parse_app_token_response(&page).unwrap_err();
+    assert!(matches!(e, Error::BodyTooLarge { .. }), "{e:?}");
+    assert_eq!(
+        e.retry_after(),
+        Some(RetryAfter::Delay(Duration::from_secs(120)))
+    );
+    assert!(e.to_string().contains("503"), "{e}");
     // Exactly at the limit is still read.
     big.truncate(MAX_BODY_BYTES);
     assert_eq!(
@@ -1016,4 +1030,40 @@ fn retry_after_seconds_are_digits_only() {
         Some(sentinel_proto::RetryAfter::Delay(Duration::from_secs(5))),
         "surrounding whitespace is trimmed (RFC 9110 field values)"
     );
+}
+
+/// What adapters use while reading: the declared length is checked first, then
+/// every length read so far; the error keeps the head's status and `Retry-After`.
+#[test]
+fn body_limit_for_adapters() {
+    let head = |len: &str| {
+        let mut h = http::HeaderMap::new();
+        h.insert("content-length", len.parse().unwrap());
+        h.insert("retry-after", "3".parse().unwrap());
+        h
+    };
+    let over = (MAX_BODY_BYTES + 1).to_string();
+    let e = BodyLimit::new(StatusCode::BAD_GATEWAY, &head(&over)).unwrap_err();
+    assert!(matches!(e, Error::BodyTooLarge { status, limit, .. }
+        if status == StatusCode::BAD_GATEWAY && limit == MAX_BODY_BYTES));
+    assert!(e.is_transient());
+    assert_eq!(
+        e.retry_after(),
+        Some(RetryAfter::Delay(Duration::from_secs(3)))
+    );
+    // A length at the cap, or one that is not a number, is left to the reading.
+    for len in [
+        MAX_BODY_BYTES.to_string(),
+        "lots".to_owned(),
+        "-1".to_owned(),
+    ] {
+        let limit = BodyLimit::new(StatusCode::OK, &head(&len)).unwrap();
+        assert!(limit.check(MAX_BODY_BYTES).is_ok());
+        let e = limit.check(MAX_BODY_BYTES + 1).unwrap_err();
+        assert_eq!(e.status(), Some(StatusCode::OK));
+        assert!(!e.is_transient());
+    }
+    let limit = BodyLimit::new(StatusCode::OK, &http::HeaderMap::new()).unwrap();
+    assert!(limit.check(0).is_ok());
+    assert!(limit.check(usize::MAX).is_err());
 }

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{Request, Response};
 use sentinel_proto::{
-    BackgroundTask, Error, MAX_BODY_BYTES, Transport, TransportError, TransportErrorKind, UnixTime,
+    BackgroundTask, BodyLimit, Error, Transport, TransportError, TransportErrorKind, UnixTime,
 };
 
 /// The reqwest [`Transport`]: sends with a `reqwest::Client`, sleeps and spawns on
@@ -33,25 +33,14 @@ impl Transport for ReqwestTransport {
             )
             .into());
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-        {
-            return Err(Error::BodyTooLarge {
-                limit: MAX_BODY_BYTES,
-            });
-        }
+        let limit = BodyLimit::new(response.status(), response.headers())?;
         let mut out = Response::builder().status(response.status());
         if let Some(h) = out.headers_mut() {
             *h = std::mem::take(response.headers_mut());
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(map_err)? {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(Error::BodyTooLarge {
-                    limit: MAX_BODY_BYTES,
-                });
-            }
+            limit.check(body.len() + chunk.len())?;
             body.extend_from_slice(&chunk);
         }
         out.body(body).map_err(|_| {

@@ -242,8 +242,31 @@ async fn oversized_body_is_rejected_not_retried() {
     let c = client(&m);
     m.fault(Endpoint::AppTokenV1, Fault::Oversized, 1);
     let err = c.app_token().await.unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::BodyTooLarge { status, .. } if status == 200),
+        "{err:?}"
+    );
+    assert!(!err.is_transient());
     assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+}
+
+#[tokio::test]
+async fn oversized_error_page_keeps_its_status_and_is_retried() {
+    let m = mock().await;
+    let never = SentinelClient::new(config(&m).with_retry(RetryPolicy::never())).unwrap();
+    m.fault(Endpoint::AppTokenV1, Fault::OversizedUnavailable, 1);
+    let err = never.app_token().await.unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { status, .. } if status == 503),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+    assert!(err.retry_after().is_some());
+    // With the default policy the 503 is retried (after its Retry-After: 1 s).
+    m.reset_counters();
+    m.fault(Endpoint::AppTokenV1, Fault::OversizedUnavailable, 1);
+    client(&m).app_token().await.unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 2);
 }
 
 #[tokio::test]

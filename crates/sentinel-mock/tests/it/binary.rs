@@ -40,6 +40,7 @@ fn help_documents_the_flags_and_defaults() {
         "delay",
         "truncated",
         "oversized",
+        "oversized-503",
         "drop",
         "html",
         "invalid-json",

@@ -195,6 +195,19 @@ async fn oversized_body() {
 }
 
 #[tokio::test]
+async fn oversized_unavailable_page() {
+    let t = T::new().await;
+    t.m.fault(Endpoint::AppTokenV2, Fault::OversizedUnavailable, 1);
+    let r = t.app_token_v2().await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert!(r.content_length().is_none(), "chunked");
+    let b = r.bytes().await.unwrap();
+    assert!(b.len() > 2 * 1024 * 1024 - 64 * 1024, "{}", b.len());
+    assert_eq!(t.app_token_v2().await.status(), 200, "one request only");
+}
+
+#[tokio::test]
 async fn dropped_connection_has_no_response() {
     let t = T::new().await;
     t.m.fault(Endpoint::DomainApi, Fault::Drop, 1);
@@ -428,6 +441,12 @@ fn fault_specs_parse_as_on_the_command_line() {
         Endpoint::Consumer,
         Fault::Oversized,
         1,
+    );
+    ok(
+        "app-token-v1=oversized-503:2",
+        Endpoint::AppTokenV1,
+        Fault::OversizedUnavailable,
+        2,
     );
     ok("token=drop:5", Endpoint::Token, Fault::Drop, 5);
     ok("token=html", Endpoint::Token, Fault::HtmlError, 1);

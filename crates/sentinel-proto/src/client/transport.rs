@@ -25,9 +25,9 @@ pub type BackgroundTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// drives the client with any minimal executor.
 ///
 /// Implementations must: not follow redirects; stop reading a body beyond
-/// [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) and return
-/// [`Error::BodyTooLarge`]; map failures to [`Error::Transport`] without the URL
-/// (a legacy request carries the secret in it).
+/// [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) and return the error
+/// [`BodyLimit`](crate::BodyLimit) makes; map failures to [`Error::Transport`]
+/// without the URL (a legacy request carries the secret in it).
 pub trait Transport: Send + Sync + 'static {
     /// Sends one request and returns the whole response.
     fn send(
