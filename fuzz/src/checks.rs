@@ -26,9 +26,11 @@ pub fn check_error(resp: &Response<Vec<u8>>, e: &Error) {
     let status = resp.status();
     let too_large = resp.body().len() > MAX_BODY_BYTES;
     match e {
-        Error::BodyTooLarge { limit } => {
-            assert!(too_large && *limit == MAX_BODY_BYTES);
-            assert_eq!(e.status(), None);
+        Error::BodyTooLarge {
+            status: s, limit, ..
+        } => {
+            // Any status: the cap is checked first, and the status is kept.
+            assert!(too_large && *limit == MAX_BODY_BYTES && *s == status);
         }
         Error::OAuth {
             status: s, error, ..
@@ -101,15 +103,17 @@ fn check_retry_after(resp: &Response<Vec<u8>>, e: &Error) {
         .map(str::trim);
     let expected = match e {
         // delay-seconds is 1*DIGIT (RFC 9110), else an HTTP date.
-        Error::OAuth { .. } | Error::Status { .. } => first.and_then(|v| {
-            if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-                v.parse::<u64>()
-                    .ok()
-                    .map(|s| RetryAfter::Delay(std::time::Duration::from_secs(s)))
-            } else {
-                httpdate::parse_http_date(v).ok().map(RetryAfter::At)
-            }
-        }),
+        Error::OAuth { .. } | Error::Status { .. } | Error::BodyTooLarge { .. } => {
+            first.and_then(|v| {
+                if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+                    v.parse::<u64>()
+                        .ok()
+                        .map(|s| RetryAfter::Delay(std::time::Duration::from_secs(s)))
+                } else {
+                    httpdate::parse_http_date(v).ok().map(RetryAfter::At)
+                }
+            })
+        }
         _ => None,
     };
     assert_eq!(e.retry_after(), expected);
