@@ -182,8 +182,11 @@ impl Member {
             b"refresh_token" => Member::RefreshToken,
             b"id_token" => Member::IdToken,
             b"expires_in" => Member::ExpiresIn,
-            // JSON is UTF-8 (RFC 8259 §8.1); serde_json checks a name only when it
-            // is read as a `str`, and ASCII names need no check.
+            // Read as bytes, a name is not checked by serde_json: JSON strings are
+            // UTF-8 (RFC 8259 §8.1) without raw control characters (§7). Unescaped
+            // and escaped control characters look alike here, so a name with either
+            // is refused: stricter than JSON only for names no server sends.
+            _ if name.iter().any(|&b| b < 0x20) => return None,
             _ if name.is_ascii() || std::str::from_utf8(name).is_ok() => Member::Other,
             _ => return None,
         })
@@ -199,7 +202,7 @@ impl<'de> Deserialize<'de> for Member {
                 f.write_str("a member name")
             }
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Member, E> {
-                Member::from_name(v).ok_or_else(|| E::custom("a member name is not UTF-8"))
+                Member::from_name(v).ok_or_else(|| E::custom("a member name is not valid"))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Member, E> {
                 self.visit_bytes(v.as_bytes())

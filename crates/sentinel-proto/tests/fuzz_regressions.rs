@@ -90,3 +90,33 @@ fn domain_api_entries_that_are_arrays_are_rejected() {
     let r = api.parse_all_services(&ok(all));
     assert!(matches!(r, Err(Error::InvalidBody { .. })), "{r:?}");
 }
+
+/// A member name with raw control characters (here NUL, and a tab) is not JSON
+/// (RFC 8259 §7). Reading member names as bytes (7b8a203) skipped serde_json's
+/// check of them, so this answer was accepted.
+///
+/// Found by `fuzz/fuzz_targets/token_response.rs` and `app_token_response.rs`
+/// (the token body of the seed with NULs spliced into `refresh_token`'s name).
+#[test]
+fn token_answer_with_control_characters_in_a_name_is_rejected() {
+    for body in [
+        &include_bytes!("../testdata/fuzz/token-response-raw-nul-in-name.json")[..],
+        include_bytes!("../testdata/fuzz/token-response-raw-tab-in-name.json"),
+    ] {
+        let t = parse_token_response(&ok(body));
+        assert!(
+            matches!(t, Err(Error::InvalidBody { .. })),
+            "accepted {:?}",
+            t.map(|_| ())
+        );
+        let a = parse_app_token_response(&ok(body));
+        assert!(
+            matches!(a, Err(Error::InvalidBody { .. })),
+            "accepted {:?}",
+            a.map(|_| ())
+        );
+    }
+    // The same names without the control characters are fine.
+    let clean = br#"{"access_token":"at","token_type":"Bearer","ignoredname":1}"#;
+    assert!(parse_token_response(&ok(clean)).is_ok());
+}
