@@ -221,7 +221,9 @@ impl Expect {
 /// `null` or Bearer in any case, and `expires_in` absent, `null` or a non-negative
 /// integer (as a number, an integral float, or a string of at most 20 digits).
 /// `read` are the members the parser reads (none may be duplicated); unknown members
-/// are ignored.
+/// are ignored. With `bearer_expiry`, a member name with a control character, even
+/// escaped, is refused (the parser reads names as bytes, where escaped and raw look
+/// alike; see `Member::from_name` in sentinel-proto's token.rs).
 pub fn expected_answer(
     resp: &Response<Vec<u8>>,
     read: &[&str],
@@ -231,6 +233,9 @@ pub fn expected_answer(
 ) -> Expect {
     use serde_json::Value;
     if !resp.status().is_success() || resp.body().len() > MAX_BODY_BYTES {
+        return Expect::Reject;
+    }
+    if bearer_expiry && crate::json::control_in_name(resp.body()) {
         return Expect::Reject;
     }
     let obj = match crate::json::shape(resp.body(), read) {

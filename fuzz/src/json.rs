@@ -367,6 +367,30 @@ pub fn shape(body: &[u8], read: &[&str]) -> Shape {
     }
 }
 
+/// Whether a top-level member name of the JSON object `body` holds a control
+/// character (escaped or not); `false` for anything else.
+pub fn control_in_name(body: &[u8]) -> bool {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<bool, A::Error> {
+            let mut found = false;
+            while let Some(k) = m.next_key::<String>()? {
+                found |= k.chars().any(|c| c < ' ');
+                m.next_value::<IgnoredAny>()?;
+            }
+            Ok(found)
+        }
+    }
+    serde_json::Deserializer::from_slice(body)
+        .deserialize_map(V)
+        .unwrap_or(false)
+}
+
 /// The body as a JSON object (serde_json keeps the last of duplicate members).
 pub fn as_object(body: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
     match serde_json::from_slice(body).ok()? {

@@ -490,6 +490,16 @@ pub fn check_signed(
     if header != CLEAN_HEADER {
         return;
     }
+    // A long claims set (the structured input can expand to more JSON than its
+    // bytes) makes a token over the length cap, refused before anything else.
+    if token.len() > sentinel_proto::jwt::DEFAULT_MAX_TOKEN_LEN {
+        assert!(
+            matches!(result, Err(JwtError::TooLarge { len, max })
+                if *len == token.len() && *max == sentinel_proto::jwt::DEFAULT_MAX_TOKEN_LEN),
+            "{result:?}"
+        );
+        return;
+    }
     let registered = shape(claims.as_bytes(), &["exp", "nbf", "iat", "iss", "aud"]);
     match (registered, as_object(claims.as_bytes())) {
         (Shape::Object(_), Some(obj)) => {
