@@ -183,8 +183,14 @@ pub struct VerifyArgs {
     /// Verify as of this time instead of now.
     #[arg(long, value_name = "UNIX_SECONDS")]
     pub now: Option<u64>,
-    /// Clock leeway for exp/nbf/iat.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    /// Clock leeway for exp/nbf/iat, at most 3600 (a larger one would all but
+    /// switch the expiry check off).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(..=3600)
+    )]
     pub leeway: u64,
     /// Allowed algorithm (repeatable; default RS256). HMAC and none are never allowed.
     #[arg(long, value_name = "ALG")]

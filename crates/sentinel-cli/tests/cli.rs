@@ -1165,6 +1165,14 @@ fn usage_errors_exit_2_with_a_helpful_message() {
         ),
         (vec!["verify", &t, "--v1-key", "--now", "soon"], "--now"),
         (
+            vec!["verify", &t, "--v1-key", "--leeway", "3601"],
+            "3601 is not in 0..=3600",
+        ),
+        (
+            vec!["verify", &t, "--v1-key", "--leeway=-1"],
+            "invalid value '-1' for '--leeway <SECONDS>'",
+        ),
+        (
             vec!["verify", &t, "--key", "/nonexistent/key.pem"],
             "/nonexistent/key.pem",
         ),
