@@ -21,8 +21,23 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version to stdout with exit 0, usage errors with 2.
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let failure = Failure::Usage(usage_message(&e));
+            // The arguments did not parse, so `--json` is looked for by hand: a
+            // script that asked for JSON gets JSON for this error too.
+            if std::env::args_os()
+                .skip(1)
+                .take_while(|a| a != "--")
+                .any(|a| a == "--json")
+            {
+                output::Out::new(true).error(&failure);
+            } else {
+                let _ = e.print();
+            }
+            return ExitCode::from(failure.code());
         }
     };
     output::init_tracing(cli.global.verbose);
@@ -62,4 +77,11 @@ impl Failure {
         out.error(&self);
         ExitCode::from(self.code())
     }
+}
+
+/// clap's message without its `error: ` prefix, tip and usage lines.
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first.strip_prefix("error: ").unwrap_or(first).to_owned()
 }

@@ -1126,6 +1126,38 @@ fn verify_jwks_url_failures_exit_3() {
 // ---------------------------------------------------------------------------
 // usage errors
 
+/// With `--json`, a usage error (found by the argument parser) is one JSON object
+/// on stderr too; without it, clap's own message with the usage.
+#[test]
+fn usage_errors_are_json_with_json() {
+    for args in [
+        &["app-token", "--json", "--account", "1"][..],
+        &["--json", "bogus"],
+        &["verify", "x.y.z", "--v1-key", "--leeway", "99999", "--json"],
+    ] {
+        let r = run(sentinel().args(args));
+        assert_eq!(r.code, 2, "{r:#?}");
+        assert!(r.stdout.is_empty(), "{r:#?}");
+        assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+        let v: Value = serde_json::from_str(&r.stderr).unwrap();
+        assert_eq!(v["error"], "usage", "{r:#?}");
+        assert_eq!(v["exit_code"], 2);
+        let message = v["message"].as_str().unwrap();
+        assert!(
+            !message.is_empty() && !message.starts_with("error:"),
+            "{message}"
+        );
+    }
+    // `--json` after `--` is an operand, not the flag.
+    let r = run(sentinel().args(["decode", "--", "--json", "extra"]));
+    assert_eq!(r.code, 2, "{r:#?}");
+    assert!(r.stderr.starts_with("error: "), "{r:#?}");
+    // Help still goes to stdout with exit 0.
+    let r = run(sentinel().args(["--json", "--help"]));
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("Usage: sentinel"));
+}
+
 #[test]
 fn usage_errors_exit_2_with_a_helpful_message() {
     let t = sign(RS256, &good_claims());
