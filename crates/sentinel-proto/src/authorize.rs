@@ -191,7 +191,12 @@ pub fn parse_callback(
         let e = OAuthError::new(&e, description.as_deref(), uri.as_deref())
             .or_else(|| OAuthError::new("invalid_request", Some("malformed error code"), None))
             .ok_or(CallbackError::InvalidUrl)?;
-        return Err(CallbackError::Authorization(e));
+        // The callback's own secrets are all the description could echo.
+        let mut redactor = crate::redact::Redactor::new().with_secret(expected.as_str());
+        if let Some(c) = &code {
+            redactor.add(c);
+        }
+        return Err(CallbackError::Authorization(e.redact(&redactor)));
     }
     if state.is_none() {
         return Err(CallbackError::MissingState);

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use http::StatusCode;
 
 use crate::oauth_error::OAuthError;
+use crate::redact::Redactor;
 
 /// Everything that can go wrong building a request or reading a response.
 ///
@@ -88,6 +89,61 @@ pub enum Error {
 }
 
 impl Error {
+    /// Cuts every secret `redactor` knows (and anything shaped like a JWT) out of
+    /// whatever server text this error keeps: an OAuth error's code, description
+    /// and URI, a kept body, a transport message. From then on that text is shown
+    /// by `Display` and `Debug`; before, it is withheld.
+    ///
+    /// The [`Client`](crate::Client) does this with the secrets of the request
+    /// that failed ([`Redactor::from_request`]). Do the same when you send
+    /// requests yourself:
+    ///
+    /// ```
+    /// use sentinel_proto::*;
+    /// let sentinel = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?,
+    ///     AccountId::new("123456")?, ClientId::new("cid")?, ClientSecret::new("s3cr3t"));
+    /// let request = sentinel.app_token_request(AppJwtVersion::V1)?;
+    /// let redactor = Redactor::from_request(&request);
+    /// // ... send it; a hostile server echoes the secret:
+    /// let response = http::Response::builder().status(401)
+    ///     .body(br#"{"error":"invalid_client","error_description":"bad: s3cr3t"}"#.to_vec())?;
+    /// let err = parse_app_token_response(&response).unwrap_err();
+    /// assert!(!err.to_string().contains("s3cr3t"));          // withheld...
+    /// let err = err.redact(&redactor);
+    /// assert_eq!(err.to_string(), "HTTP 401 Unauthorized: invalid_client: bad: [redacted]");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn redact(self, redactor: &Redactor) -> Self {
+        match self {
+            Error::OAuth {
+                status,
+                error,
+                retry_after,
+            } => Error::OAuth {
+                status,
+                error: error.redact(redactor),
+                retry_after,
+            },
+            Error::Status {
+                status,
+                body,
+                retry_after,
+            } => Error::Status {
+                status,
+                body: body.redact(redactor),
+                retry_after,
+            },
+            Error::InvalidBody { status, reason } => Error::InvalidBody {
+                status,
+                reason: reason.redact(redactor),
+            },
+            Error::Transport(t) => Error::Transport(t.redact(redactor)),
+            Error::Callback(c) => Error::Callback(c.redact(redactor)),
+            other => other,
+        }
+    }
+
     /// The HTTP status of the response this error came from, if any.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
@@ -198,6 +254,21 @@ pub enum BodyError {
     ServiceNotFound(String),
 }
 
+impl BodyError {
+    fn redact(self, redactor: &Redactor) -> Self {
+        match self {
+            BodyError::InvalidBaseUri { service, reason } => BodyError::InvalidBaseUri {
+                service: redactor.scrub(&service).into_owned(),
+                reason,
+            },
+            BodyError::ServiceNotFound(s) => {
+                BodyError::ServiceNotFound(redactor.scrub(&s).into_owned())
+            }
+            other => other,
+        }
+    }
+}
+
 /// The category of a JSON error (serde_json's, without its message, which may echo
 /// a value from the body).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,13 +311,15 @@ impl From<serde_json::Error> for BodyError {
 
 /// A response body kept for diagnosis, capped at [`RawBody::MAX`] bytes.
 ///
-/// `Debug` and `Display` show only its length and content type, because an error
-/// page may echo what was sent. Read it with [`RawBody::as_bytes`] when you need to.
+/// `Debug` and `Display` show only its length (and, once redacted, its content
+/// type), because an error page may echo what was sent. Read it with
+/// [`RawBody::as_bytes`] when you need to.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RawBody {
     bytes: Vec<u8>,
     total_len: usize,
     content_type: Option<String>,
+    redacted: bool,
 }
 
 impl RawBody {
@@ -258,16 +331,35 @@ impl RawBody {
         Self {
             bytes: kept.to_vec(),
             total_len: bytes.len(),
-            content_type: content_type.map(|c| c.chars().take(100).collect()),
+            content_type: content_type
+                .map(|c| crate::redact::sanitize(c, 100).0)
+                .filter(|c| !c.is_empty()),
+            redacted: false,
         }
+    }
+
+    /// Cuts every secret `redactor` knows out of the kept bytes and the content type.
+    #[must_use]
+    pub fn redact(mut self, redactor: &Redactor) -> Self {
+        let cut = self.total_len > self.bytes.len();
+        self.bytes = redactor.scrub_bytes(&self.bytes, cut);
+        self.content_type = self.content_type.map(|c| redactor.scrub_truncated(&c));
+        self.redacted = true;
+        self
     }
 
     /// The first [`RawBody::MAX`] bytes of the body.
     ///
     /// # Security
-    /// An error page may echo the request, secrets included: do not log this blindly.
+    /// An error page may echo the request, secrets included: unless
+    /// [`is_redacted`](Self::is_redacted), do not log this blindly.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// Whether [`redact`](Self::redact) has run.
+    pub fn is_redacted(&self) -> bool {
+        self.redacted
     }
 
     /// The length of the whole body.
@@ -280,7 +372,8 @@ impl RawBody {
         self.total_len == 0
     }
 
-    /// The response's `Content-Type`, if any.
+    /// The response's `Content-Type`, if any (server text: see
+    /// [`as_bytes`](Self::as_bytes)).
     pub fn content_type(&self) -> Option<&str> {
         self.content_type.as_deref()
     }
@@ -290,8 +383,8 @@ impl std::fmt::Display for RawBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.content_type, self.total_len) {
             (_, 0) => f.write_str("empty body"),
-            (Some(ct), n) => write!(f, "{n} bytes of {ct}"),
-            (None, n) => write!(f, "{n} bytes"),
+            (Some(ct), n) if self.redacted => write!(f, "{n} bytes of {ct}"),
+            (_, n) => write!(f, "{n} bytes"),
         }
     }
 }
@@ -379,6 +472,11 @@ impl TransportError {
     #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(std::sync::Arc::new(source));
+        self
+    }
+
+    fn redact(mut self, redactor: &Redactor) -> Self {
+        self.message = redactor.scrub(&self.message).into_owned();
         self
     }
 

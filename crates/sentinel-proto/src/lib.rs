@@ -60,6 +60,7 @@ mod host;
 mod ids;
 mod json;
 mod oauth_error;
+mod redact;
 mod redirect;
 mod request;
 mod response;
@@ -92,6 +93,7 @@ pub use error::{
 pub use host::{Host, Scheme};
 pub use ids::{AccountId, ClientId};
 pub use oauth_error::{OAuthError, OAuthErrorCode};
+pub use redact::{REDACTED, Redactor};
 pub use redirect::RedirectUri;
 pub use request::{ApiVersion, FORM_CONTENT_TYPE, USER_AGENT};
 pub use response::{BodyLimit, MAX_BODY_BYTES, success_body};

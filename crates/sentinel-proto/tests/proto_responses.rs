@@ -14,7 +14,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use http::{Response, StatusCode};
 use sentinel_proto::{
     AccountId, BodyError, BodyLimit, DomainApi, Error, Host, JsonErrorKind, MAX_BODY_BYTES,
-    OAuthErrorCode, RetryAfter, TransportError, TransportErrorKind, UnixTime,
+    OAuthErrorCode, Redactor, RetryAfter, TransportError, TransportErrorKind, UnixTime,
     parse_app_token_response, parse_consumer_jws_response, parse_revoke_response,
     parse_token_response, success_body,
 };
@@ -394,8 +394,13 @@ fn status_401_invalid_client_with_description_and_uri() {
             }
             other => panic!("{other:?}"),
         }
+        // The description is server text: withheld until redacted.
         assert_eq!(
             e.to_string(),
+            "HTTP 401 Unauthorized: invalid_client: [description withheld]"
+        );
+        assert_eq!(
+            e.redact(&Redactor::new()).to_string(),
             "HTTP 401 Unauthorized: invalid_client: Client authentication failed"
         );
     }
@@ -450,7 +455,14 @@ fn every_oauth_code_is_recognised() {
                 assert_eq!(error.code(), &expected);
                 assert_eq!(error.code().as_str(), code);
                 assert_eq!(error.description(), None);
-                assert_eq!(error.to_string(), code);
+                // An unregistered code is server text: shown once redacted.
+                let shown = if matches!(expected, OAuthErrorCode::Other(_)) {
+                    "[unregistered error code withheld]"
+                } else {
+                    code
+                };
+                assert_eq!(error.to_string(), shown);
+                assert_eq!(error.clone().redact(&Redactor::new()).to_string(), code);
             }
             other => panic!("{code}: {other:?}"),
         }
@@ -473,6 +485,8 @@ fn oauth_description_is_sanitised_and_capped() {
         let body = format!(r#"{{"error":"invalid_request","error_description":{description}}}"#);
         match parse_token_response(&resp(400, body.as_bytes())).unwrap_err() {
             Error::OAuth { error, .. } => {
+                assert_eq!(error.description(), expected.as_deref(), "{description}");
+                let error = error.redact(&Redactor::new());
                 assert_eq!(error.description(), expected.as_deref(), "{description}");
                 assert!(!error.to_string().contains('\n'));
             }
@@ -510,8 +524,16 @@ fn status_500_html_page() {
         }
         // The page itself is not shown: only its size and type.
         assert!(!e.to_string().contains("Internal Server Error</h1>"));
+        // The content type is server text too: shown once redacted.
         assert_eq!(
             e.to_string(),
+            format!(
+                "HTTP 500 Internal Server Error without a usable error body ({} bytes)",
+                PAGE_500.len()
+            )
+        );
+        assert_eq!(
+            e.redact(&Redactor::new()).to_string(),
             format!(
                 "HTTP 500 Internal Server Error without a usable error body ({} bytes of text/html; charset=utf-8)",
                 PAGE_500.len()

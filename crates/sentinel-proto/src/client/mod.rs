@@ -24,6 +24,7 @@ use crate::consumer::{consumer_jws_request, parse_consumer_jws_response};
 use crate::domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL};
 use crate::error::Error;
 use crate::host::Host;
+use crate::redact::Redactor;
 use crate::redirect::RedirectUri;
 use crate::retry::{Operation, jitter_seed};
 use crate::revoke::parse_revoke_response;
@@ -260,6 +261,10 @@ impl<T: Transport> Client<T> {
         let mut attempt = 1;
         loop {
             let request = build()?;
+            // Taken before sending: whatever the server says back is cut of every
+            // secret this request carried before anyone can display or log it.
+            let redactor = Redactor::from_request(&request)
+                .with_secret(self.inner.config.client_secret.secret());
             let span = tracing::debug_span!(
                 "sentinel",
                 op = op.as_str(),
@@ -276,7 +281,7 @@ impl<T: Transport> Client<T> {
             .await;
             let err = match result {
                 Ok(v) => return Ok(v),
-                Err(e) => e,
+                Err(e) => e.redact(&redactor),
             };
             match policy.backoff(op, attempt, &err, transport.now(), jitter_seed()) {
                 Some(delay) => {
