@@ -331,13 +331,11 @@ pub(crate) fn is_unsafe_char(c: char) -> bool {
 /// whether it was cut.
 pub(crate) fn sanitize(s: &str, max: usize) -> (String, bool) {
     let mut out = String::with_capacity(s.len().min(max));
-    let mut kept = 0;
-    for c in s.chars().filter(|&c| !is_unsafe_char(c)) {
+    for (kept, c) in s.chars().filter(|&c| !is_unsafe_char(c)).enumerate() {
         if kept == max {
             return (out, true);
         }
         out.push(c);
-        kept += 1;
     }
     (out, false)
 }
