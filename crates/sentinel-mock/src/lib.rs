@@ -67,6 +67,7 @@
 
 mod cli;
 mod config;
+mod echo;
 mod fault;
 mod keys;
 mod routes;
@@ -85,6 +86,7 @@ pub use config::{
     DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, Lifetimes,
     MockClient, MockConfig, MockUser,
 };
+pub use echo::{EchoMode, EchoServer};
 pub use fault::{Endpoint, Fault, FaultSpec};
 pub use keys::{ID_TOKEN_KID, V1_KID};
 pub use state::LogEntry;

@@ -1,0 +1,111 @@
+//! The `sentinel` binary against a hostile server that echoes everything it
+//! receives back in its errors: the `error` member, `error_description`,
+//! `error_uri`, an HTML page, a `Content-Type`, a retried 503. No secret the
+//! command sent may appear on stdout or stderr, with or without `--json` and
+//! `--verbose`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use sentinel_mock::{EchoMode, EchoServer};
+
+/// Secrets with characters that encode differently in forms, URLs and JSON, so
+/// that an echo in any of those forms is caught too.
+const SECRET: &str = "Echo/Client+Secret=7f3a";
+const REFRESH: &str = "Echo/Refresh+Token=91bc";
+const CODE: &str = "Echo/Auth+Code=44d0";
+
+fn forms(secret: &str) -> Vec<String> {
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let percent = form.replace('+', "%20");
+    vec![
+        secret.to_owned(),
+        form.clone(),
+        form.to_lowercase(),
+        percent,
+        secret.replace('/', "\\/"),
+        // Long enough to identify the secret, short enough to catch a cut one.
+        secret.get(..10).unwrap().to_owned(),
+    ]
+}
+
+fn sentinel(echo: &EchoServer, args: &[&str]) -> Command {
+    let mut c = Command::cargo_bin("sentinel").unwrap();
+    c.env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .env("SENTINEL_CLIENT_SECRET", SECRET)
+        .env("SENTINEL_REFRESH_TOKEN", REFRESH)
+        .env("SENTINEL_CODE", CODE)
+        .args(args)
+        .args([
+            "--account",
+            "123456",
+            "--client-id",
+            "echo-client",
+            "--domain",
+            &echo.base_url(),
+        ])
+        .timeout(Duration::from_secs(60));
+    c
+}
+
+/// Runs `args` in every output mode against `echo` and checks no secret escapes.
+fn check(echo: &EchoServer, args: &[&str]) {
+    for flags in [
+        &[][..],
+        &["--json"][..],
+        &["--verbose"][..],
+        &["--json", "--verbose"][..],
+    ] {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend_from_slice(flags);
+        let out = sentinel(echo, &all).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{all:?}: {stdout}{stderr}");
+        assert!(!stderr.is_empty(), "{all:?}: the failure is reported");
+        for secret in [SECRET, REFRESH, CODE] {
+            for form in forms(secret) {
+                assert!(
+                    !stdout.contains(&form) && !stderr.contains(&form),
+                    "{all:?} printed {form:?}:\n{stdout}\n{stderr}"
+                );
+            }
+        }
+    }
+}
+
+fn every_command(echo: &EchoServer) {
+    check(echo, &["app-token"]);
+    check(echo, &["app-token", "--legacy-query"]);
+    check(echo, &["app-token", "--v2"]);
+    check(echo, &["refresh"]);
+    check(echo, &["revoke"]);
+    check(echo, &["exchange", "--code", CODE]);
+}
+
+#[test]
+fn secrets_in_the_description_are_never_printed() {
+    let echo = EchoServer::start(EchoMode::Description).unwrap();
+    every_command(&echo);
+    assert!(echo.requests() > 0);
+}
+
+#[test]
+fn secrets_in_the_error_member_are_never_printed() {
+    let echo = EchoServer::start(EchoMode::ErrorMember).unwrap();
+    every_command(&echo);
+}
+
+#[test]
+fn secrets_in_an_html_page_and_its_content_type_are_never_printed() {
+    let echo = EchoServer::start(EchoMode::HtmlPage).unwrap();
+    every_command(&echo);
+}
+
+#[test]
+fn secrets_in_retried_errors_are_never_logged() {
+    let echo = EchoServer::start(EchoMode::Transient).unwrap();
+    every_command(&echo);
+}
