@@ -224,7 +224,9 @@ async fn answer(
             let content_type = format!("text/html; echo={}", first_secret.replace(' ', "_"));
             let mut resp = (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!("<html><body><h1>Error</h1><pre>{dump}</pre><pre>{escaped}</pre></body></html>"),
+                format!(
+                    "<html><body><h1>Error</h1><pre>{dump}</pre><pre>{escaped}</pre></body></html>"
+                ),
             )
                 .into_response();
             if let Ok(v) = header::HeaderValue::from_str(&content_type) {

@@ -179,7 +179,7 @@ impl OAuthError {
                 } else {
                     redactor.scrub(t).into_owned()
                 };
-                *t = scrubbed.chars().take(MAX_DESCRIPTION).collect();
+                *t = cap_whole_markers(&scrubbed, MAX_DESCRIPTION).to_owned();
             }
         };
         scrub(&mut self.description, self.cut.0);
@@ -229,6 +229,21 @@ fn cap(s: &str, max: usize) -> &str {
     s.char_indices()
         .nth(max)
         .map_or(s, |(i, _)| s.get(..i).unwrap_or(s))
+}
+
+/// [`cap`], but never ending in a cut-off [`REDACTED`](crate::REDACTED) marker.
+fn cap_whole_markers(s: &str, max: usize) -> &str {
+    let capped = cap(s, max);
+    if capped.len() == s.len() {
+        return capped;
+    }
+    let marker = crate::redact::REDACTED;
+    match capped.rfind('[') {
+        Some(i) if marker.starts_with(capped.get(i..).unwrap_or("")) => {
+            capped.get(..i).unwrap_or(capped)
+        }
+        _ => capped,
+    }
 }
 
 /// Server text goes into error messages and logs: strip what could forge or hide

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use sentinel_mock::{EchoMode, EchoServer, MockClient, MockConfig, MockServer};
 use sentinel_proto::{
-    AccountId, AppJwtVersion, AuthorizationCode, ClientConfig, ClientId, ClientSecret, Error,
-    Host, RedirectUri, RefreshToken, RetryPolicy,
+    AccountId, AppJwtVersion, AuthorizationCode, ClientConfig, ClientId, ClientSecret, Error, Host,
+    RedirectUri, RefreshToken, RetryPolicy,
 };
 use sentinel_reqwest::SentinelClient;
 
@@ -145,7 +145,10 @@ fn no_operation_shows_an_echoed_secret() {
             app_jwts.push(c.app_token().await.unwrap().value().secret().to_owned());
         }
     });
-    assert!(echo.requests() >= 4 * 7, "every request reached the echo server");
+    assert!(
+        echo.requests() >= 4 * 7,
+        "every request reached the echo server"
+    );
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("retrying"), "the retries were logged: {logs}");
     let jwts: Vec<&str> = app_jwts.iter().map(String::as_str).collect();
