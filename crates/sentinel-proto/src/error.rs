@@ -490,11 +490,14 @@ impl TransportError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// Name resolution or connection.
+    /// Name resolution or connection: nothing of the request was sent. Adapters
+    /// report a connect timeout as this, and nothing that may have happened after
+    /// the request went out (the retry policy relies on it: a refresh is repeated
+    /// only after this).
     Connect,
     /// The TLS handshake or certificate check.
     Tls,
-    /// No answer in time.
+    /// No answer in time, once connected: the server may have acted on the request.
     Timeout,
     /// The connection broke while sending or receiving (reset, truncated body).
     Io,

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::error::Error;
+use http::StatusCode;
+
+use crate::error::{Error, TransportErrorKind};
 use crate::time::UnixTime;
 
 /// The kinds of request, by whether repeating them is safe.
@@ -16,7 +18,12 @@ pub enum Operation {
     Jwks,
     /// AppJWT (client credentials): a new token each time, no state changes.
     AppToken,
-    /// Refresh: safe to repeat on transport errors and 5xx (protocol reference §2.4).
+    /// Refresh: repeated only where the refresh token cannot have been used — the
+    /// connection failed (nothing was sent), or the server answered 429 or 503.
+    /// A server that rotates refresh tokens may take a replay of a used one for
+    /// theft and revoke the whole family, so after a timeout or a reset once the
+    /// request was out, or any other 5xx, it is not sent again (protocol
+    /// reference §2.4).
     Refresh,
     /// Code exchange: a code is single use, so never repeated.
     CodeExchange,
@@ -27,12 +34,42 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Whether a transient failure of this operation may be retried automatically.
+    /// Whether a transient failure of this operation may be retried automatically
+    /// (for [`Refresh`](Operation::Refresh), only some failures: see
+    /// [`may_retry`](Operation::may_retry)).
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
             Operation::DomainApi | Operation::Jwks | Operation::AppToken | Operation::Refresh
         )
+    }
+
+    /// Whether repeating this operation after `err` is both useful (the error is
+    /// transient) and safe (nothing the server may have acted on is repeated).
+    ///
+    /// ```
+    /// use sentinel_proto::{Error, Operation, TransportError, TransportErrorKind};
+    /// let sent: Error = TransportError::new(TransportErrorKind::Timeout, "no answer").into();
+    /// let unsent: Error = TransportError::new(TransportErrorKind::Connect, "refused").into();
+    /// assert!(Operation::AppToken.may_retry(&sent));
+    /// assert!(!Operation::Refresh.may_retry(&sent));   // the token may be spent
+    /// assert!(Operation::Refresh.may_retry(&unsent));  // it never left
+    /// assert!(!Operation::CodeExchange.may_retry(&unsent));
+    /// ```
+    pub fn may_retry(self, err: &Error) -> bool {
+        if !self.is_retryable() || !err.is_transient() {
+            return false;
+        }
+        if self != Operation::Refresh {
+            return true;
+        }
+        match err {
+            Error::Transport(t) => t.kind() == TransportErrorKind::Connect,
+            _ => matches!(
+                err.status(),
+                Some(StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE)
+            ),
+        }
     }
 
     /// A short name for logs.
@@ -139,7 +176,7 @@ impl RetryPolicy {
         now: UnixTime,
         random: u64,
     ) -> Option<Duration> {
-        if !op.is_retryable() || attempt >= self.max_attempts || !err.is_transient() {
+        if attempt >= self.max_attempts || !op.may_retry(err) {
             return None;
         }
         let exp = attempt.saturating_sub(1).min(20);

@@ -238,3 +238,47 @@ fn errors_never_show_the_secret() {
     assert!(!format!("{err} {err:?}").contains("SECRET-MARKER"));
     assert!(!format!("{client:?}").contains("SECRET-MARKER"));
 }
+
+/// A scripted refresh endpoint failing with `fail`, counting attempts.
+fn refresh_attempts(fail: fn() -> Result<Response<Vec<u8>>, Error>) -> u64 {
+    let calls = Arc::new(AtomicU64::new(0));
+    let c = Arc::clone(&calls);
+    let fake = Fake::new(move |req| match req.uri().path() {
+        "/sentinel/api/account/123456/token" => {
+            c.fetch_add(1, Ordering::SeqCst);
+            fail()
+        }
+        _ => normal(req),
+    });
+    let client = Client::new(config(), fake);
+    pollster::block_on(client.refresh(&RefreshToken::new("rt"))).unwrap_err();
+    calls.load(Ordering::SeqCst)
+}
+
+#[test]
+fn refresh_is_not_resent_after_the_request_may_have_arrived() {
+    // Sentinel may rotate refresh tokens: a replay of a spent one can revoke the
+    // family. After a timeout, a reset, or a 500/502/504, the request may have
+    // been processed: one attempt only.
+    for kind in [TransportErrorKind::Timeout, TransportErrorKind::Io] {
+        let fail = match kind {
+            TransportErrorKind::Timeout => {
+                || Err(TransportError::new(TransportErrorKind::Timeout, "t").into())
+            }
+            _ => || Err(TransportError::new(TransportErrorKind::Io, "reset").into()),
+        };
+        assert_eq!(refresh_attempts(fail), 1, "{kind:?}");
+    }
+    assert_eq!(refresh_attempts(|| json(500, "{}")), 1);
+    assert_eq!(refresh_attempts(|| json(502, "{}")), 1);
+    assert_eq!(refresh_attempts(|| json(504, "{}")), 1);
+}
+
+#[test]
+fn refresh_is_retried_when_the_token_cannot_have_been_used() {
+    // Nothing was sent, or the server said it did not take it.
+    let refused = || Err(TransportError::new(TransportErrorKind::Connect, "refused").into());
+    assert_eq!(refresh_attempts(refused), 3);
+    assert_eq!(refresh_attempts(|| json(503, "{}")), 3);
+    assert_eq!(refresh_attempts(|| json(429, "{}")), 3);
+}

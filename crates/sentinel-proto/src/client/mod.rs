@@ -212,8 +212,16 @@ impl<T: Transport> Client<T> {
         .await
     }
 
-    /// Refreshes user tokens; retried on transport errors, 429 and 5xx. On failure
-    /// the caller's refresh token is untouched and still usable.
+    /// Refreshes user tokens.
+    ///
+    /// Retried only where the refresh token cannot have been used: the connection
+    /// failed before anything was sent, or the server answered 429 or 503. After a
+    /// timeout or a reset once the request was out, or another 5xx, it is not sent
+    /// again: a server that rotates refresh tokens may take the replay of a spent
+    /// one for theft and revoke them all (protocol reference §2.4).
+    ///
+    /// Keep `refresh_token` until this returns a new one: on failure it is
+    /// untouched, and an answer without a `refresh_token` means it stays valid.
     pub async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenResponse, Error> {
         let s = self.sentinel().await?;
         self.execute(
