@@ -33,11 +33,22 @@ use crate::time::UnixTime;
 /// // A ten-minute token in its last minute.
 /// assert_eq!(p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(600)), UnixTime::from_secs(540));
 /// ```
+///
+/// After a failed renewal, no new one starts for a cool-down: 1 s after the first
+/// failure, doubling with each consecutive failure up to 60 s, each stretched by
+/// up to half again at random (so that many clients do not retry in step), and
+/// at least what the server's `Retry-After` asked for (up to 10 minutes). During
+/// a cool-down callers get the cached value while it is still valid, else the
+/// last error, without a request. During an outage of `T` seconds a cache so
+/// starts at most `7 + T / 60` renewals (each up to the retry policy's attempts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RefreshPolicy {
     min_margin: Duration,
     margin_percent: u8,
     fallback_lifetime: Duration,
+    retry_base: Duration,
+    retry_max: Duration,
+    max_retry_after: Duration,
 }
 
 impl Default for RefreshPolicy {
@@ -46,6 +57,9 @@ impl Default for RefreshPolicy {
             min_margin: Duration::from_secs(60),
             margin_percent: 10,
             fallback_lifetime: Duration::from_secs(300),
+            retry_base: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(600),
         }
     }
 }
@@ -65,6 +79,63 @@ impl RefreshPolicy {
             min_margin: Duration::ZERO,
             margin_percent: 0,
             fallback_lifetime: ttl,
+            ..Self::default()
+        }
+    }
+
+    /// The cool-down after failed renewals: `base` after the first, doubling up to
+    /// `max` (defaults 1 s and 60 s). A zero `base` turns the cool-down off.
+    #[must_use]
+    pub fn with_failure_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.retry_base = base;
+        self.retry_max = max.max(base);
+        self
+    }
+
+    /// The longest server `Retry-After` the cool-down honours (default 10 min).
+    #[must_use]
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// How long to wait before renewing again after `failures` (≥ 1) consecutive
+    /// failed renewals, the last with the server's `retry_after`; `random` is any
+    /// random number (the jitter).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sentinel_proto::RefreshPolicy;
+    /// let p = RefreshPolicy::default();
+    /// assert_eq!(p.failure_delay(1, None, 0), Duration::from_secs(1));
+    /// assert_eq!(p.failure_delay(3, None, 0), Duration::from_secs(4));
+    /// assert_eq!(p.failure_delay(30, None, 0), Duration::from_secs(60)); // capped
+    /// assert!(p.failure_delay(3, None, u64::MAX) <= Duration::from_secs(6)); // jitter: up to +50 %
+    /// assert_eq!(p.failure_delay(1, Some(Duration::from_secs(120)), 0), Duration::from_secs(120));
+    /// assert_eq!(p.failure_delay(1, Some(Duration::from_secs(86_400)), 0), Duration::from_secs(600));
+    /// ```
+    pub fn failure_delay(
+        &self,
+        failures: u32,
+        retry_after: Option<Duration>,
+        random: u64,
+    ) -> Duration {
+        if self.retry_base.is_zero() {
+            return Duration::ZERO;
+        }
+        let exp = failures.saturating_sub(1).min(20);
+        let ceiling = self
+            .retry_base
+            .saturating_mul(1u32 << exp)
+            .min(self.retry_max);
+        let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        let jitter = Duration::from_millis(random % (ms / 2).saturating_add(1));
+        let delay = ceiling
+            .saturating_add(jitter)
+            .min(self.retry_max.max(ceiling));
+        match retry_after {
+            Some(ra) => delay.max(ra.min(self.max_retry_after)),
+            None => delay,
         }
     }
 
@@ -87,6 +158,11 @@ impl RefreshPolicy {
     pub fn with_fallback_lifetime(mut self, lifetime: Duration) -> Self {
         self.fallback_lifetime = lifetime;
         self
+    }
+
+    /// The lifetime assumed for a value that came with no expiry.
+    pub fn fallback_lifetime(&self) -> Duration {
+        self.fallback_lifetime
     }
 
     /// When a value obtained at `obtained` and expiring at `expires` should be renewed.
@@ -198,6 +274,17 @@ struct Flight<T, E> {
     generation: u64,
     /// The outcome of the renewal that made `generation`; `None` when abandoned.
     last: Option<Result<Arc<Cached<T>>, E>>,
+    /// Consecutive failed renewals.
+    failures: u32,
+    /// After a failure: no renewal before then; callers get `last_error`.
+    cool_down_until: Option<UnixTime>,
+    last_error: Option<E>,
+}
+
+impl<T, E> Flight<T, E> {
+    fn cooling(&self, now: UnixTime) -> bool {
+        self.cool_down_until.is_some_and(|t| now < t)
+    }
 }
 
 struct Inner<T, E> {
@@ -260,6 +347,9 @@ pub enum Poll<T, E: Clone> {
     Renew(Renewal<T, E>),
     /// Another caller is fetching: wait for its outcome.
     Wait(Waiter<T, E>),
+    /// There is no usable value, and a renewal failed so recently that the next
+    /// may not start yet: this is its error (see [`RefreshPolicy`]'s cool-down).
+    Failed(E),
 }
 
 impl<T, E: Clone> RenewingCache<T, E> {
@@ -272,6 +362,9 @@ impl<T, E: Clone> RenewingCache<T, E> {
                     renewing: false,
                     generation: 0,
                     last: None,
+                    failures: 0,
+                    cool_down_until: None,
+                    last_error: None,
                 }),
                 done: Event::new(),
                 policy,
@@ -310,7 +403,7 @@ impl<T, E: Clone> RenewingCache<T, E> {
             && cur.freshness(now) == Freshness::RefreshAhead
         {
             let mut flight = self.lock();
-            if flight.renewing {
+            if flight.renewing || flight.cooling(now) {
                 return Poll::Ready(cur);
             }
             flight.renewing = true;
@@ -327,6 +420,11 @@ impl<T, E: Clone> RenewingCache<T, E> {
                 generation: flight.generation,
                 listener: self.inner.done.listen(),
             });
+        }
+        if flight.cooling(now)
+            && let Some(e) = &flight.last_error
+        {
+            return Poll::Failed(e.clone());
         }
         flight.renewing = true;
         Poll::Renew(self.ticket(now))
@@ -353,11 +451,46 @@ impl<T, E: Clone> RenewingCache<T, E> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The cool-down after failed renewals ends now: the next poll may renew
+    /// (e.g. once the caller knows the server is back).
+    pub fn reset_cool_down(&self) {
+        let mut flight = self.lock();
+        flight.cool_down_until = None;
+        flight.failures = 0;
+    }
+
     fn finish(&self, outcome: Option<Result<Arc<Cached<T>>, E>>) {
+        self.finish_with(outcome, None);
+    }
+
+    /// `cool_down`: for a failure, when it happened, the server's `Retry-After`
+    /// and the jitter.
+    fn finish_with(
+        &self,
+        outcome: Option<Result<Arc<Cached<T>>, E>>,
+        cool_down: Option<(UnixTime, Option<Duration>, u64)>,
+    ) {
         {
             let mut flight = self.lock();
-            if let Some(Ok(c)) = &outcome {
-                self.inner.current.store(Some(Arc::clone(c)));
+            match &outcome {
+                Some(Ok(c)) => {
+                    self.inner.current.store(Some(Arc::clone(c)));
+                    flight.failures = 0;
+                    flight.cool_down_until = None;
+                    flight.last_error = None;
+                }
+                Some(Err(e)) => {
+                    let (now, retry_after, random) =
+                        cool_down.unwrap_or((UnixTime::default(), None, 0));
+                    flight.failures = flight.failures.saturating_add(1);
+                    let delay =
+                        self.inner
+                            .policy
+                            .failure_delay(flight.failures, retry_after, random);
+                    flight.cool_down_until = Some(now.saturating_add(delay));
+                    flight.last_error = Some(e.clone());
+                }
+                None => {}
             }
             flight.renewing = false;
             flight.generation = flight.generation.wrapping_add(1);
@@ -383,8 +516,35 @@ impl<T, E: Clone> Renewal<T, E> {
     }
 
     /// Stores the fetched value, or shares the error with every waiter. A failure
-    /// keeps the previous value (still usable until it expires).
-    pub fn complete(mut self, result: Result<(T, Expiry), E>) -> Result<Arc<Cached<T>>, E> {
+    /// keeps the previous value (still usable until it expires) and starts the
+    /// cool-down, counted from when the renewal started, without jitter; prefer
+    /// [`fail`](Self::fail), which knows more.
+    pub fn complete(self, result: Result<(T, Expiry), E>) -> Result<Arc<Cached<T>>, E> {
+        let started = self.started;
+        self.complete_with(result, (started, None, 0))
+    }
+
+    /// Records a failed renewal at `now`: shares `error` with every waiter, keeps
+    /// the previous value, and starts the cool-down ([`RefreshPolicy`]), at least
+    /// `retry_after` long, jittered with `random`. Returns `error`.
+    pub fn fail(
+        mut self,
+        error: E,
+        now: UnixTime,
+        retry_after: Option<Duration>,
+        random: u64,
+    ) -> E {
+        self.done = true;
+        self.cache
+            .finish_with(Some(Err(error.clone())), Some((now, retry_after, random)));
+        error
+    }
+
+    fn complete_with(
+        mut self,
+        result: Result<(T, Expiry), E>,
+        cool_down: (UnixTime, Option<Duration>, u64),
+    ) -> Result<Arc<Cached<T>>, E> {
         self.done = true;
         let policy = self.cache.inner.policy;
         let outcome = result.map(|(value, expiry)| {
@@ -396,7 +556,8 @@ impl<T, E: Clone> Renewal<T, E> {
                 expires_at,
             })
         });
-        self.cache.finish(Some(outcome.clone()));
+        self.cache
+            .finish_with(Some(outcome.clone()), Some(cool_down));
         outcome
     }
 }

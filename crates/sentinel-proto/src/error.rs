@@ -238,6 +238,10 @@ pub enum BodyError {
         /// What it should have been.
         expected: &'static str,
     },
+    /// The token is already expired on arrival (`expires_in` of 0, or an `exp`
+    /// in the past): it cannot be used, and caching it would renew it on every call.
+    #[error("the token is already expired (expires_in 0 or exp in the past)")]
+    AlreadyExpired,
     /// `token_type` is not `Bearer`.
     #[error("token_type is not Bearer")]
     UnsupportedTokenType,

@@ -30,6 +30,7 @@ fn name(p: &Poll<u32, String>) -> &'static str {
         Poll::RefreshAhead(..) => "RefreshAhead",
         Poll::Renew(_) => "Renew",
         Poll::Wait(_) => "Wait",
+        Poll::Failed(_) => "Failed",
     }
 }
 
@@ -137,6 +138,7 @@ fn sixty_four_threads_one_renewal() {
                             Outcome::Failed(e) => panic!("{e}"),
                             Outcome::Retry => continue,
                         },
+                        Poll::Failed(e) => panic!("{e}"),
                     }
                 }
             })
@@ -175,6 +177,7 @@ proptest! {
         let cache = Cache::new(RefreshPolicy::default());
         let mut now = 1_000_000u64;
         let mut ticket = None;
+        let mut failed_at: Option<u64> = None;
         for s in steps {
             match s {
                 Step::Advance(d) => now += u64::from(d),
@@ -190,13 +193,18 @@ proptest! {
                         ticket = Some(r);
                     }
                     Poll::Wait(_) => prop_assert!(ticket.is_some(), "wait with no renewal out"),
+                    Poll::Failed(_) => {
+                        prop_assert!(ticket.is_none(), "failed while a renewal is out");
+                        prop_assert!(failed_at.is_some_and(|f| now < f + 90), "failed outside a cool-down");
+                    }
                 },
                 Step::CompleteOk(life) => if let Some(r) = ticket.take() {
                     let c = r.complete(Ok((1, Expiry::after(Duration::from_secs(life.into()))))).unwrap();
                     prop_assert!(c.refresh_at() <= c.expires_at());
                 },
                 Step::CompleteErr => if let Some(r) = ticket.take() {
-                    prop_assert!(r.complete(Err("x".into())).is_err());
+                    prop_assert!(r.fail("x".into(), t(now), None, now).len() == 1);
+                    failed_at = Some(now);
                 },
                 Step::Abandon => { ticket.take(); }
             }
@@ -205,4 +213,54 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_failure_starts_a_cool_down_without_requests() {
+    let cache = Cache::new(RefreshPolicy::default());
+    let Poll::Renew(r) = cache.poll(t(100)) else {
+        panic!()
+    };
+    let _ = r.fail("down".into(), t(100), None, 0);
+    // 1 s cool-down: callers get the error, no ticket.
+    match cache.poll(t(100)) {
+        Poll::Failed(e) => assert_eq!(e, "down"),
+        other => panic!("{}", name(&other)),
+    }
+    // Then one renewal; its failure doubles the cool-down.
+    let Poll::Renew(r) = cache.poll(t(101)) else {
+        panic!()
+    };
+    let _ = r.fail("down".into(), t(101), None, 0);
+    assert_eq!(name(&cache.poll(t(102))), "Failed");
+    assert_eq!(name(&cache.poll(t(103))), "Renew");
+}
+
+#[test]
+fn a_cool_down_honours_retry_after_and_ends_on_success() {
+    let cache = Cache::new(RefreshPolicy::default());
+    let Poll::Renew(r) = cache.poll(t(0)) else {
+        panic!()
+    };
+    let _ = r.fail("429".into(), t(0), Some(Duration::from_secs(120)), 0);
+    for now in [1, 60, 119] {
+        assert_eq!(name(&cache.poll(t(now))), "Failed", "{now}");
+    }
+    fill(&cache, t(120), 5, 3600);
+    assert_eq!(name(&cache.poll(t(121))), "Ready");
+    // The count of failures started again: the next cool-down is 1 s.
+    let Poll::RefreshAhead(_, r) = cache.poll(t(120 + 3300)) else {
+        panic!()
+    };
+    let _ = r.fail("x".into(), t(3420), None, 0);
+    // Still valid: served, not failed, and no new ticket during the cool-down.
+    assert_eq!(name(&cache.poll(t(3420))), "Ready");
+    assert_eq!(name(&cache.poll(t(3421))), "RefreshAhead");
+}
+
+#[test]
+fn an_abandoned_renewal_is_no_failure() {
+    let cache = Cache::new(RefreshPolicy::default());
+    drop(cache.poll(t(0)));
+    assert_eq!(name(&cache.poll(t(0))), "Renew");
 }

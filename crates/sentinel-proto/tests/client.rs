@@ -282,3 +282,152 @@ fn refresh_is_retried_when_the_token_cannot_have_been_used() {
     assert_eq!(refresh_attempts(|| json(503, "{}")), 3);
     assert_eq!(refresh_attempts(|| json(429, "{}")), 3);
 }
+
+/// AppJWT requests a fake has seen.
+fn app_requests(fake: &Fake) -> usize {
+    fake.paths()
+        .iter()
+        .filter(|p| p.ends_with("/app/token"))
+        .count()
+}
+
+/// A Sentinel whose AppJWT endpoint answers `outage` while `down` is set.
+fn flapping(
+    down: Arc<std::sync::atomic::AtomicBool>,
+    outage: fn() -> Result<Response<Vec<u8>>, Error>,
+) -> Fake {
+    Fake::new(move |req| {
+        if req.uri().path().ends_with("/app/token") && down.load(Ordering::SeqCst) {
+            return outage();
+        }
+        normal(req)
+    })
+}
+
+#[test]
+fn a_ten_minute_outage_costs_a_bounded_number_of_requests() {
+    // Documented bound (RefreshPolicy): at most 7 + T/60 renewals in an outage of
+    // T seconds, each up to max_attempts (3) requests: 3 × (7 + 10) = 51 for 600 s.
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let fake = flapping(Arc::clone(&down), || json(503, "<html>down</html>"));
+    let client = Client::new(config(), fake.clone());
+    for i in 0..10_000u32 {
+        if i % 16 == 15 {
+            fake.advance(1); // 10 000 calls over 625 s
+        }
+        let err = pollster::block_on(client.app_token()).unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    }
+    let during = app_requests(&fake);
+    assert!(during <= 3 * (7 + 11), "{during} requests in the outage");
+    assert!(during >= 3 * 7, "it kept trying: {during}");
+    // Sentinel is back: within the longest cool-down, callers get a token.
+    down.store(false, Ordering::SeqCst);
+    fake.advance(61);
+    pollster::block_on(client.app_token()).unwrap();
+}
+
+#[test]
+fn an_outage_while_a_token_is_valid_fails_no_caller() {
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fake = flapping(Arc::clone(&down), || {
+        Err(TransportError::new(TransportErrorKind::Connect, "refused").into())
+    });
+    let client = Client::new(config(), fake.clone());
+    pollster::block_on(client.app_token()).unwrap();
+    let first_expiry = pollster::block_on(client.app_token()).unwrap().expires_at();
+    // Into the refresh-ahead window (the last 360 s), then 4 minutes down, then
+    // calls until 48 s before the first token expires.
+    fake.advance(3240);
+    down.store(true, Ordering::SeqCst);
+    for i in 0..10_000u32 {
+        if i % 32 == 31 {
+            fake.advance(1); // 312 s
+        }
+        if i == 7_680 {
+            down.store(false, Ordering::SeqCst); // after 240 s
+        }
+        let token = pollster::block_on(client.app_token()).unwrap();
+        assert!(
+            token.expires_at() > fake.now(),
+            "an expired token was served"
+        );
+    }
+    let requests = app_requests(&fake);
+    assert!(requests <= 1 + 3 * (7 + 5), "{requests}");
+    // Within the longest cool-down after the outage the renewal went through,
+    // before the first token expired.
+    let current = pollster::block_on(client.app_token()).unwrap();
+    assert!(current.expires_at() > first_expiry, "renewed before expiry");
+}
+
+#[test]
+fn an_expired_token_is_not_fetched_per_call() {
+    let exp_past = format!(
+        r#"{{"access_token":"eyJhbGciOiJSUzI1NiJ9.{}.c2ln","token_type":"Bearer"}}"#,
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            br#"{"exp":1000}"#
+        )
+    );
+    let exp_past: &'static str = Box::leak(exp_past.into_boxed_str());
+    for body in [
+        r#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":0}"#,
+        exp_past,
+    ] {
+        let fake = Fake::new(move |req| {
+            if req.uri().path().ends_with("/app/token") {
+                return json(200, body);
+            }
+            normal(req)
+        });
+        let client = Client::new(config(), fake.clone());
+        for _ in 0..10_000 {
+            let err = pollster::block_on(client.app_token()).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::InvalidBody {
+                        reason: sentinel_proto::BodyError::AlreadyExpired,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+        assert_eq!(app_requests(&fake), 1, "{body}");
+    }
+}
+
+#[test]
+fn retry_after_is_honoured_across_calls() {
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let fake = flapping(Arc::clone(&down), || {
+        Ok(Response::builder()
+            .status(429)
+            .header("retry-after", "120")
+            .body(Vec::new())
+            .unwrap())
+    });
+    let client = Client::new(config(), fake.clone());
+    pollster::block_on(client.app_token()).unwrap_err();
+    assert_eq!(
+        app_requests(&fake),
+        1,
+        "a 120 s Retry-After is not waited in the call"
+    );
+    down.store(false, Ordering::SeqCst);
+    for _ in 0..119 {
+        fake.advance(1);
+        let err = pollster::block_on(client.app_token()).unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
+    }
+    assert_eq!(
+        app_requests(&fake),
+        1,
+        "no request before the server's time"
+    );
+    fake.advance(1);
+    pollster::block_on(client.app_token()).unwrap();
+    assert_eq!(app_requests(&fake), 2);
+}

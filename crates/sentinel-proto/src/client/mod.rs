@@ -22,7 +22,7 @@ use crate::authorize::State;
 use crate::cache::{Cached, Expiry, Outcome, Poll, RefreshPolicy, RenewingCache};
 use crate::consumer::{consumer_jws_request, parse_consumer_jws_response};
 use crate::domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL};
-use crate::error::Error;
+use crate::error::{BodyError, Error};
 use crate::host::Host;
 use crate::redact::Redactor;
 use crate::redirect::RedirectUri;
@@ -185,7 +185,17 @@ impl<T: Transport> Client<T> {
             )
             .await?;
         let exp = jwt_exp(resp.access_token.secret());
-        Ok((resp.access_token, Expiry::new(resp.expires_in, exp)))
+        let expiry = Expiry::new(resp.expires_in, exp);
+        // An expired token would be renewed by every call: refuse it, so that the
+        // cache's failure cool-down applies instead.
+        let now = self.inner.transport.now();
+        if expiry.expires_at(now, cfg.refresh.fallback_lifetime()) <= now {
+            return Err(Error::InvalidBody {
+                status: http::StatusCode::OK,
+                reason: BodyError::AlreadyExpired,
+            });
+        }
+        Ok((resp.access_token, expiry))
     }
 
     /// The URL to send the user's browser to (the host may need discovery).
@@ -321,19 +331,40 @@ impl<T: Transport> Client<T> {
                 Poll::Ready(c) => return Ok(c),
                 Poll::RefreshAhead(c, ticket) => {
                     let fut = fetch(self.clone());
+                    let client = self.clone();
                     self.inner.transport.spawn(Box::pin(async move {
-                        if let Err(e) = ticket.complete(fut.await) {
+                        if let Err(e) = client.settle(ticket, fut.await) {
                             tracing::warn!(error = %e, "background renewal failed");
                         }
                     }));
                     return Ok(c);
                 }
-                Poll::Renew(ticket) => return ticket.complete(fetch(self.clone()).await),
+                Poll::Renew(ticket) => return self.settle(ticket, fetch(self.clone()).await),
+                Poll::Failed(e) => return Err(e),
                 Poll::Wait(w) => match w.wait().await {
                     Outcome::Ready(c) => return Ok(c),
                     Outcome::Failed(e) => return Err(e),
                     Outcome::Retry => {}
                 },
+            }
+        }
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// Completes a renewal: stores the value, or starts the cool-down with the
+    /// server's `Retry-After` and a random jitter.
+    fn settle<V>(
+        &self,
+        ticket: crate::cache::Renewal<V, Error>,
+        result: Result<(V, Expiry), Error>,
+    ) -> Result<Arc<Cached<V>>, Error> {
+        match result {
+            Ok(v) => ticket.complete(Ok(v)),
+            Err(e) => {
+                let now = self.inner.transport.now();
+                let retry_after = e.retry_after().map(|ra| ra.delay(now));
+                Err(ticket.fail(e, now, retry_after, jitter_seed()))
             }
         }
     }
