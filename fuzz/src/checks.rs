@@ -136,18 +136,39 @@ pub fn check_oauth_error(e: &OAuthError) {
     for part in [e.description(), e.uri()].into_iter().flatten() {
         assert!(!part.is_empty() && part.chars().count() <= 512);
         assert!(!part.chars().any(char::is_control), "{part:?}");
+        assert!(
+            !part.chars().any(|c| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')),
+            "{part:?}"
+        );
     }
+    // Unredacted, the server's text is withheld: a registered code and markers only.
     let display = e.to_string();
     assert!(!display.chars().any(char::is_control));
-    match e.description() {
-        Some(d) => assert_eq!(display, format!("{code}: {d}")),
-        None => assert_eq!(display, code),
+    let registered = !matches!(e.code(), sentinel_proto::OAuthErrorCode::Other(_));
+    let shown_code = if registered {
+        code
+    } else {
+        "[unregistered error code withheld]"
+    };
+    match (e.description(), e.is_redacted()) {
+        (Some(d), true) => assert_eq!(display, format!("{code}: {d}")),
+        (None, true) => assert_eq!(display, code),
+        (Some(_), false) => assert_eq!(display, format!("{shown_code}: [description withheld]")),
+        (None, false) => assert_eq!(display, shown_code),
     }
-    // Parse, take apart, build again: the same error.
-    assert_eq!(
-        OAuthError::new(code, e.description(), e.uri()).as_ref(),
-        Some(e)
-    );
+    // Redacted (no secret known: only JWT shapes cut), it shows its parts.
+    let r = e.clone().redact(&sentinel_proto::Redactor::new());
+    let display = r.to_string();
+    assert!(!display.chars().any(char::is_control));
+    match r.description() {
+        Some(d) => assert_eq!(display, format!("{}: {d}", r.code().as_str())),
+        None => assert_eq!(display, r.code().as_str()),
+    }
+    // Parse, take apart, build again: the same parts.
+    let rebuilt = OAuthError::new(code, e.description(), e.uri()).expect("rebuilds");
+    assert_eq!(rebuilt.code(), e.code());
+    assert_eq!(rebuilt.description(), e.description());
+    assert_eq!(rebuilt.uri(), e.uri());
 }
 
 /// A validated host cannot smuggle anything into a URL, re-parses from its base
