@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use sentinel_isahc::SentinelClient;
 use sentinel_mock::{Endpoint, Fault};
 use sentinel_proto::{
-    AppJwtVersion, Error, OAuthErrorCode, RedirectUri, RetryPolicy, TransportErrorKind,
+    AppJwtVersion, Error, OAuthErrorCode, RedirectUri, RefreshPolicy, RetryPolicy,
+    TransportErrorKind,
 };
 
 mod common;
@@ -67,9 +68,14 @@ fn token_is_reused_from_the_cache() {
 #[test]
 fn sixty_four_threads_at_expiry_make_one_request() {
     let m = mock();
-    let c = client(&m);
+    // No failure cool-down: this is about single flight, not backoff.
+    let c = SentinelClient::new(config(&m).with_refresh_policy(
+        RefreshPolicy::default().with_failure_backoff(Duration::ZERO, Duration::ZERO),
+    ))
+    .unwrap();
+    // The first token is born expired: refused, never served.
     m.fault(Endpoint::AppTokenV1, Fault::ExpiredToken, 1);
-    c.app_token().unwrap();
+    c.app_token().unwrap_err();
     m.fault(
         Endpoint::AppTokenV1,
         Fault::Delay(Duration::from_millis(300)),

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use sentinel_mock::{Endpoint, Fault};
 use sentinel_proto::jwt::JwtError;
 use sentinel_proto::{
-    AppJwtVersion, Error, OAuthErrorCode, RedirectUri, RefreshPolicy, RetryPolicy,
+    AppJwtVersion, BodyError, Error, OAuthErrorCode, RedirectUri, RefreshPolicy, RetryPolicy,
     TransportErrorKind,
 };
 use sentinel_reqwest::SentinelClient;
@@ -114,10 +114,24 @@ async fn refresh_ahead_renews_in_the_background_while_serving() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_callers_at_expiry_make_one_request() {
     let m = mock().await;
-    let c = client(&m);
-    // The first token is born expired: the cache must renew it before use.
+    // No failure cool-down: this is about single flight, not backoff.
+    let c = SentinelClient::new(config(&m).with_refresh_policy(
+        RefreshPolicy::default().with_failure_backoff(Duration::ZERO, Duration::ZERO),
+    ))
+    .unwrap();
+    // The first token is born expired: refused, never served.
     m.fault(Endpoint::AppTokenV1, Fault::ExpiredToken, 1);
-    c.app_token().await.unwrap();
+    let err = c.app_token().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidBody {
+                reason: BodyError::AlreadyExpired,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(m.count(Endpoint::AppTokenV1), 1);
     // Hold the renewal open so that all callers pile up behind it.
     m.fault(
@@ -330,9 +344,16 @@ async fn refresh_is_retried_and_a_failure_keeps_the_old_token_usable() {
         .refresh_token
         .unwrap();
     m.reset_counters();
-    m.fault(Endpoint::Token, Fault::Status(500), 5);
+    // 503: the server did not take the token, so the refresh is repeated.
+    m.fault(Endpoint::Token, Fault::Status(503), 5);
     assert!(c.refresh(&rt).await.is_err());
     assert_eq!(m.count(Endpoint::Token), 3);
+    // 500: it may have, so it is not (a rotated token's replay can revoke them all).
+    m.clear_faults();
+    m.reset_counters();
+    m.fault(Endpoint::Token, Fault::Status(500), 5);
+    assert!(c.refresh(&rt).await.is_err());
+    assert_eq!(m.count(Endpoint::Token), 1);
     // The server never saw the token used: it still works.
     m.clear_faults();
     m.reset_counters();

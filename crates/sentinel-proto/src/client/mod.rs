@@ -157,11 +157,25 @@ impl<T: Transport> Client<T> {
     /// The AppJWT: served from the cache while fresh, renewed in the background
     /// shortly before expiry, fetched when missing. However many callers ask at
     /// once, one request is in flight and they all share its result or its error.
+    ///
+    /// After a failed renewal no new request starts for a cool-down (see
+    /// [`RefreshPolicy`]): callers get the cached token while it is valid, else
+    /// the last error. A token that arrives already expired is refused
+    /// ([`BodyError::AlreadyExpired`]) rather than renewed on every call.
     pub async fn app_token(&self) -> Result<CachedAppJwt, Error> {
-        self.cached(
-            &self.inner.app_jwt,
-            |c| async move { c.fetch_app_token().await },
-        )
+        self.cached(&self.inner.app_jwt, |c| async move {
+            let (token, expiry) = c.fetch_app_token().await?;
+            // An expired token would be renewed by every call: refuse it, so that
+            // the cache's failure cool-down applies instead.
+            let now = c.inner.transport.now();
+            if expiry.expires_at(now, c.inner.config.refresh.fallback_lifetime()) <= now {
+                return Err(Error::InvalidBody {
+                    status: http::StatusCode::OK,
+                    reason: BodyError::AlreadyExpired,
+                });
+            }
+            Ok((token, expiry))
+        })
         .await
     }
 
@@ -185,17 +199,7 @@ impl<T: Transport> Client<T> {
             )
             .await?;
         let exp = jwt_exp(resp.access_token.secret());
-        let expiry = Expiry::new(resp.expires_in, exp);
-        // An expired token would be renewed by every call: refuse it, so that the
-        // cache's failure cool-down applies instead.
-        let now = self.inner.transport.now();
-        if expiry.expires_at(now, cfg.refresh.fallback_lifetime()) <= now {
-            return Err(Error::InvalidBody {
-                status: http::StatusCode::OK,
-                reason: BodyError::AlreadyExpired,
-            });
-        }
-        Ok((resp.access_token, expiry))
+        Ok((resp.access_token, Expiry::new(resp.expires_in, exp)))
     }
 
     /// The URL to send the user's browser to (the host may need discovery).
