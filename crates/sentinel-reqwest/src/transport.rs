@@ -25,14 +25,16 @@ pub struct ReqwestTransport {
 }
 
 impl ReqwestTransport {
-    /// A transport over a client built from `builder`, with redirects turned off
-    /// whatever `builder` said: a 307/308 would re-send the body, credentials
-    /// included, to wherever the `Location` points, before any check of ours
-    /// could see the answer. Everything else (TLS, proxies, timeouts) is the
-    /// caller's.
+    /// A transport over a client built from `builder`, with two settings forced
+    /// whatever `builder` said: no redirect (a 307/308 would re-send the body,
+    /// credentials included, to wherever the `Location` points, before any check
+    /// of ours could see the answer), and no `connection_verbose` (it logs every
+    /// byte of every connection, decrypted, at TRACE). Everything else (TLS,
+    /// proxies, timeouts) is the caller's.
     pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, Error> {
         let http = builder
             .redirect(reqwest::redirect::Policy::none())
+            .connection_verbose(false)
             .build()
             .map_err(build_err)?;
         Ok(Self::with_client(http))
