@@ -204,3 +204,17 @@ async fn read_request(tcp: &mut TcpStream) -> Vec<u8> {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+/// A server that reads the request and then says nothing, keeping the connection.
+pub fn silent_server(rt: &tokio::runtime::Runtime) -> SocketAddr {
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let _ = read_request(&mut tcp).await;
+            open.push(tcp);
+        }
+    });
+    addr
+}
