@@ -11,7 +11,19 @@
 //! while they are read, `tracing` spans without secrets. Plain http to a loopback
 //! host (127.0.0.0/8, `::1`, `localhost`) never goes through a proxy, whatever
 //! `HTTP_PROXY`, `ALL_PROXY` or the builder say; https follows the proxy settings
-//! (the tunnel is end to end, the proxy sees the host and port only).
+//! (the tunnel is end to end, the proxy sees the host and port only). Those
+//! loopback requests use a client of this crate's own, with the timeouts of
+//! [`SentinelClient::with_timeouts`] (the defaults for a caller's builder).
+//!
+//! ## Logging
+//!
+//! No target carries a secret at any level, `TRACE` included, for the requests
+//! this crate sends: `sentinel_proto` and `sentinel_reqwest` spans name the
+//! operation, host, path and status; reqwest (which logs through `log`) and
+//! hyper name connections and hosts, not paths, queries, headers or bodies.
+//! The one reqwest setting that dumps the wire, `connection_verbose`
+//! (`reqwest::connect::verbose` at TRACE), is forced off, for a caller's builder
+//! too.
 //!
 //! ```no_run
 //! use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};

@@ -42,9 +42,11 @@ impl ReqwestTransport {
 
     /// A transport over `http`, for requests that carry no credential.
     ///
-    /// This cannot stop `http` from following a redirect: a response from another
-    /// URL than the one requested is refused, but only after the request was
-    /// re-sent there. Prefer [`ReqwestTransport::from_builder`].
+    /// This cannot undo how `http` was built: if it follows redirects, a response
+    /// from another URL than the one requested is refused, but only after the
+    /// request was re-sent there; if it has `connection_verbose`, its connections
+    /// are logged byte for byte. Plain http to loopback still goes through the
+    /// loopback client. Prefer [`ReqwestTransport::from_builder`].
     pub fn new(http: reqwest::Client) -> Self {
         Self::with_client(http)
     }
