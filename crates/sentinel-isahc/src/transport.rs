@@ -19,7 +19,8 @@ pub struct IsahcTransport {
 }
 
 impl IsahcTransport {
-    /// A transport with its own client: the given timeouts, no redirects.
+    /// A transport with its own client and the given timeouts; its requests are
+    /// pinned like a caller's (see [`IsahcTransport::with_http_client`]).
     pub fn new(connect_timeout: Duration, timeout: Duration) -> Result<Self, Error> {
         let http = isahc::HttpClient::builder()
             .redirect_policy(RedirectPolicy::None)
