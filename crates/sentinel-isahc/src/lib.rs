@@ -6,15 +6,45 @@
 //! single-flight renewal across threads, retries) lives in `sentinel-proto`; this
 //! crate only moves bytes.
 //!
-//! Defaults: a 10 s connect and 30 s total timeout, redirects never followed,
-//! response bodies capped at [`sentinel_proto::MAX_BODY_BYTES`] while they are read.
+//! Defaults: a 10 s connect and 30 s total timeout, response bodies capped at
+//! [`sentinel_proto::MAX_BODY_BYTES`] while they are read. Whatever `HttpClient`
+//! sends them (this crate's or one given to [`SentinelClient::with_http_client`]),
+//! the requests of this crate are configured one by one: redirects are never
+//! followed (a 3xx is an error, never retried), HTTP/1.1 is the only version
+//! negotiated, and no proxy is used for a loopback host (127.0.0.0/8, `::1`,
+//! `localhost`), whatever `http_proxy`, `HTTPS_PROXY` or `ALL_PROXY` say.
 //!
-//! Logging: this crate's spans name the operation, host and path, never a secret.
-//! isahc's own spans (which carry the full request URI) are silenced for the
-//! requests this client sends. isahc also dumps every byte on the wire, request
-//! bodies and so client secrets included, at `TRACE` under the target
-//! `isahc::wire`, from its own thread; no client can filter that, so keep that
-//! target off in production (`RUST_LOG=...,isahc::wire=off`).
+//! ## Logging
+//!
+//! What each target may carry, for the requests this crate sends, with `tracing`'s
+//! `log` feature on or off:
+//!
+//! | target | levels | carries |
+//! |---|---|---|
+//! | `sentinel_proto`, `sentinel_isahc` | all | operation, host, path, attempt, status; never a secret |
+//! | `isahc::handler` | DEBUG | curl's verbose text: hosts, ports, TLS version, ALPN, byte counts |
+//! | other `isahc::*` | all | agent and connection life; isahc's request spans (which record the full URI) are disabled for these requests |
+//! | **`isahc::wire`** | **TRACE** | **every byte sent and received: request line, headers (`Authorization`), bodies (client secret, code, refresh token) and the tokens in the answers** |
+//!
+//! So any level is safe for every target except `isahc::wire` at TRACE:
+//! `RUST_LOG=debug` is safe, and so is `RUST_LOG=trace,isahc::wire=off`;
+//! `RUST_LOG=trace` is not.
+//!
+//! Why HTTP/1.1: when `tracing`'s `log` feature is on anywhere in the build (tower,
+//! and so axum, turn it on), isahc 2 turns on curl's verbose mode for every
+//! request, and no client setting turns it off. Over HTTP/2 curl's verbose text,
+//! which isahc logs at DEBUG under `isahc::handler`, lists the full URL (a legacy
+//! request has the client secret in its query) and every request header
+//! (`Authorization: <AppJWT>` on a ConsumerJWS request). Over HTTP/1.1 headers
+//! and bodies appear only in the `isahc::wire` dump.
+//!
+//! To keep isahc's spans off, each request is sent under a thread-scoped `tracing`
+//! dispatcher that enables nothing. A side effect: once a scoped dispatcher has
+//! existed, `tracing` no longer forwards its events to the `log` crate (that
+//! fallback only runs while no dispatcher was ever set), so an application that
+//! logs only through `log`, with no `tracing` subscriber, stops seeing `tracing`
+//! events from any crate after the first request. Install a `tracing` subscriber
+//! (with `tracing-log` for `log` records) instead.
 //!
 //! ```no_run
 //! use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
@@ -70,7 +100,8 @@ pub struct SentinelClient {
 }
 
 impl SentinelClient {
-    /// A client with its own isahc client: default timeouts, no redirects.
+    /// A client with its own isahc client: default timeouts, no redirects, system
+    /// proxies except to loopback hosts.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
         Self::with_timeouts(config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT)
     }
@@ -86,8 +117,9 @@ impl SentinelClient {
         })
     }
 
-    /// A client over the caller's own `isahc::HttpClient`. Build it with
-    /// `RedirectPolicy::None`: a redirect is a way to send credentials elsewhere.
+    /// A client over the caller's own `isahc::HttpClient`, which keeps its TLS,
+    /// timeout and proxy settings except for the three every request of this
+    /// crate overrides: no redirect, HTTP/1.1 only, no proxy to a loopback host.
     pub fn with_http_client(config: ClientConfig, http: isahc::HttpClient) -> Self {
         Self {
             inner: Client::new(config, IsahcTransport::with_http_client(http)),

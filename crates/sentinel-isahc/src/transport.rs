@@ -4,8 +4,8 @@ use std::future::{Future, ready};
 use std::io::Read;
 use std::time::{Duration, SystemTime};
 
-use http::{Request, Response};
-use isahc::config::{Configurable, RedirectPolicy};
+use http::{Request, Response, Uri};
+use isahc::config::{Configurable, RedirectPolicy, VersionNegotiation};
 use sentinel_proto::{
     BackgroundTask, BodyLimit, Error, MAX_BODY_BYTES, Transport, TransportError,
     TransportErrorKind, UnixTime,
@@ -19,7 +19,8 @@ pub struct IsahcTransport {
 }
 
 impl IsahcTransport {
-    /// A transport with its own client: the given timeouts, no redirects.
+    /// A transport with its own client and the given timeouts; its requests are
+    /// pinned like a caller's (see [`IsahcTransport::with_http_client`]).
     pub fn new(connect_timeout: Duration, timeout: Duration) -> Result<Self, Error> {
         let http = isahc::HttpClient::builder()
             .redirect_policy(RedirectPolicy::None)
@@ -30,17 +31,23 @@ impl IsahcTransport {
         Ok(Self { http })
     }
 
-    /// A transport over the caller's client. Configure it with
-    /// `RedirectPolicy::None`: redirects are a way to send credentials elsewhere.
+    /// A transport over the caller's client, which keeps its TLS, timeout and
+    /// proxy settings. Whatever it was built with, every request this transport
+    /// sends overrides three of them: redirects are never followed, HTTP/1.1 is
+    /// the only version negotiated, and no proxy is used for a loopback host.
     pub fn with_http_client(http: isahc::HttpClient) -> Self {
         Self { http }
     }
 
     fn send_blocking(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        // isahc traces the request URI (a legacy request carries the secret in it)
-        // and, at TRACE, every byte on the wire, secrets included. Under a
-        // subscriber that enables nothing its spans are disabled, so curl is never
-        // asked for debug data; our own spans around this call are unaffected.
+        let request = pin_config(request)?;
+        // isahc's spans record the request URI (a legacy request carries the secret
+        // in its query). Under a dispatcher that enables nothing they are disabled,
+        // and tracing's `log` fallback stays quiet too, since a dispatcher exists.
+        // Without tracing's `log` feature a disabled span is `Span::none()` and
+        // isahc leaves curl's verbose mode off; with it, verbose is on whatever we
+        // do, and `pin_config` is what keeps curl's text free of secrets. Our own
+        // spans around this call are unaffected.
         let response = tracing::dispatcher::with_default(silent(), || self.http.send(request))
             .map_err(map_err)?;
         let (parts, body) = response.into_parts();
@@ -86,6 +93,60 @@ impl Transport for IsahcTransport {
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot start the background renewal thread");
         }
+    }
+}
+
+/// Rebuilds `request` with the per-request settings that override the client's,
+/// so they hold for a caller's `HttpClient` too:
+///
+/// - no redirect: a 307/308 would re-send the body, credentials included, to
+///   wherever the `Location` points;
+/// - HTTP/1.1 only: with `tracing`'s `log` feature on anywhere in the build (tower
+///   and axum turn it on), isahc always turns on curl's verbose mode, and over
+///   HTTP/2 curl's verbose text, logged by isahc at DEBUG, lists the URL (a legacy
+///   request has the secret in its query) and every request header
+///   (`Authorization` included). Over HTTP/1.1 that text names only hosts, ports
+///   and TLS details; headers and bodies are left to `isahc::wire` at TRACE;
+/// - no proxy to a loopback host: plain http there would show the secrets to the
+///   proxy, and a proxy cannot reach this machine's loopback anyway.
+fn pin_config(request: Request<Vec<u8>>) -> Result<Request<Vec<u8>>, Error> {
+    let (parts, body) = request.into_parts();
+    let loopback = is_loopback(&parts.uri);
+    let mut builder = Request::builder()
+        .method(parts.method)
+        .uri(parts.uri)
+        .version(parts.version);
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parts.headers;
+    }
+    // isahc keeps its per-request configuration here: carrying the extensions over
+    // means a config the caller attached is amended, not replaced.
+    if let Some(extensions) = builder.extensions_mut() {
+        *extensions = parts.extensions;
+    }
+    let mut builder = builder
+        .redirect_policy(RedirectPolicy::None)
+        .version_negotiation(VersionNegotiation::http11());
+    if loopback {
+        builder = builder.proxy(None);
+    }
+    builder.body(body).map_err(|_| {
+        TransportError::new(TransportErrorKind::Other, "cannot rebuild the request").into()
+    })
+}
+
+/// 127.0.0.0/8, ::1 or `localhost`.
+fn is_loopback(uri: &Uri) -> bool {
+    let Some(host) = uri.host() else {
+        return false;
+    };
+    let ip = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
     }
 }
 

@@ -6,8 +6,24 @@
 //! `sentinel-proto`; this crate only moves bytes.
 //!
 //! Defaults: rustls, a 10 s connect and 30 s total timeout, redirects never
-//! followed, response bodies capped at [`sentinel_proto::MAX_BODY_BYTES`] while
-//! they are read, `tracing` spans without secrets.
+//! followed (also with [`SentinelClient::with_client_builder`]: a 3xx is an error,
+//! never retried), response bodies capped at [`sentinel_proto::MAX_BODY_BYTES`]
+//! while they are read, `tracing` spans without secrets. Plain http to a loopback
+//! host (127.0.0.0/8, `::1`, `localhost`) never goes through a proxy, whatever
+//! `HTTP_PROXY`, `ALL_PROXY` or the builder say; https follows the proxy settings
+//! (the tunnel is end to end, the proxy sees the host and port only). Those
+//! loopback requests use a client of this crate's own, with the timeouts of
+//! [`SentinelClient::with_timeouts`] (the defaults for a caller's builder).
+//!
+//! ## Logging
+//!
+//! No target carries a secret at any level, `TRACE` included, for the requests
+//! this crate sends: `sentinel_proto` and `sentinel_reqwest` spans name the
+//! operation, host, path and status; reqwest (which logs through `log`) and
+//! hyper name connections and hosts, not paths, queries, headers or bodies.
+//! The one reqwest setting that dumps the wire, `connection_verbose`
+//! (`reqwest::connect::verbose` at TRACE), is forced off, for a caller's builder
+//! too.
 //!
 //! ```no_run
 //! use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
@@ -34,10 +50,7 @@ mod transport;
 use std::ops::Deref;
 use std::time::Duration;
 
-use sentinel_proto::{
-    Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error, TransportError,
-    TransportErrorKind,
-};
+use sentinel_proto::{Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error};
 
 pub use transport::ReqwestTransport;
 
@@ -80,27 +93,35 @@ impl SentinelClient {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(connect_timeout)
-            .timeout(timeout)
-            .build()
-            .map_err(|e| {
-                TransportError::new(TransportErrorKind::Other, "cannot build the HTTP client")
-                    .with_source(e.without_url())
-            })?;
-        Ok(Self::with_http_client(config, http))
+            .timeout(timeout);
+        let transport = ReqwestTransport::from_builder(builder)?
+            .with_loopback_timeouts(connect_timeout, timeout);
+        Ok(Self {
+            inner: Client::new(config, transport),
+        })
     }
 
-    /// A client over the caller's own `reqwest::Client`.
+    /// A client over a reqwest client built from the caller's `builder` (TLS roots,
+    /// proxies, timeouts, user agent...), with redirects turned off whatever the
+    /// builder said. A `reqwest::Client` cannot be taken as is: one that follows
+    /// redirects re-sends a 307/308 body, credentials included, to the new host.
     ///
-    /// Build it with `redirect(reqwest::redirect::Policy::none())`: a response that
-    /// comes from another URL than the one requested is refused.
-    pub fn with_http_client(config: ClientConfig, http: reqwest::Client) -> Self {
-        Self {
-            inner: Client::new(config, ReqwestTransport::new(http)),
-        }
+    /// ```no_run
+    /// # fn run(config: sentinel_proto::ClientConfig) -> Result<(), sentinel_proto::Error> {
+    /// let builder = reqwest::Client::builder().user_agent("my-app/1.0");
+    /// let client = sentinel_reqwest::SentinelClient::with_client_builder(config, builder)?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn with_client_builder(
+        config: ClientConfig,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            inner: Client::new(config, ReqwestTransport::from_builder(builder)?),
+        })
     }
 
     /// The protocol client underneath.

@@ -1,31 +1,115 @@
 //! Moving bytes with reqwest.
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use http::{Request, Response};
 use sentinel_proto::{
-    BackgroundTask, BodyLimit, Error, Transport, TransportError, TransportErrorKind, UnixTime,
+    BackgroundTask, BodyLimit, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error, Transport,
+    TransportError, TransportErrorKind, UnixTime,
 };
 
 /// The reqwest [`Transport`]: sends with a `reqwest::Client`, sleeps and spawns on
 /// tokio, reads the system clock.
+///
+/// Plain http to a loopback host (127.0.0.0/8, `::1`, `localhost`) goes through a
+/// second client of its own, built on first use with no proxy and no redirect, so
+/// that `HTTP_PROXY`, `ALL_PROXY` or a proxy the caller configured never sees
+/// those requests in clear.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
+    loopback: Arc<OnceLock<reqwest::Client>>,
+    /// `(connect, total)` for the loopback client.
+    timeouts: (Duration, Duration),
 }
 
 impl ReqwestTransport {
-    /// A transport over `http`.
-    pub fn new(http: reqwest::Client) -> Self {
-        Self { http }
+    /// A transport over a client built from `builder`, with two settings forced
+    /// whatever `builder` said: no redirect (a 307/308 would re-send the body,
+    /// credentials included, to wherever the `Location` points, before any check
+    /// of ours could see the answer), and no `connection_verbose` (it logs every
+    /// byte of every connection, decrypted, at TRACE). Everything else (TLS,
+    /// proxies, timeouts) is the caller's.
+    pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, Error> {
+        let http = builder
+            .redirect(reqwest::redirect::Policy::none())
+            .connection_verbose(false)
+            .build()
+            .map_err(build_err)?;
+        Ok(Self::with_client(http))
     }
+
+    /// A transport over `http`, for requests that carry no credential.
+    ///
+    /// This cannot undo how `http` was built: if it follows redirects, a response
+    /// from another URL than the one requested is refused, but only after the
+    /// request was re-sent there; if it has `connection_verbose`, its connections
+    /// are logged byte for byte. Plain http to loopback still goes through the
+    /// loopback client. Prefer [`ReqwestTransport::from_builder`].
+    pub fn new(http: reqwest::Client) -> Self {
+        Self::with_client(http)
+    }
+
+    fn with_client(http: reqwest::Client) -> Self {
+        Self {
+            http,
+            loopback: Arc::new(OnceLock::new()),
+            timeouts: (DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT),
+        }
+    }
+
+    /// The timeouts of the client used for plain http to loopback hosts.
+    #[must_use]
+    pub fn with_loopback_timeouts(mut self, connect_timeout: Duration, timeout: Duration) -> Self {
+        self.timeouts = (connect_timeout, timeout);
+        self
+    }
+
+    /// The client for `url`: the loopback one for plain http to a loopback host.
+    fn client_for(&self, url: &reqwest::Url) -> Result<&reqwest::Client, Error> {
+        if url.scheme() != "http" || !is_loopback(url) {
+            return Ok(&self.http);
+        }
+        if let Some(c) = self.loopback.get() {
+            return Ok(c);
+        }
+        let built = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(self.timeouts.0)
+            .timeout(self.timeouts.1)
+            .build()
+            .map_err(build_err)?;
+        Ok(self.loopback.get_or_init(|| built))
+    }
+}
+
+/// 127.0.0.0/8, ::1 or `localhost`.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(sentinel_proto::url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(sentinel_proto::url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(sentinel_proto::url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+fn build_err(e: reqwest::Error) -> Error {
+    TransportError::new(TransportErrorKind::Other, "cannot build the HTTP client")
+        .with_source(e.without_url())
+        .into()
 }
 
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
         let request = reqwest::Request::try_from(request).map_err(map_err)?;
         let url = request.url().clone();
-        let mut response = self.http.execute(request).await.map_err(map_err)?;
+        let mut response = self
+            .client_for(&url)?
+            .execute(request)
+            .await
+            .map_err(map_err)?;
         if response.url() != &url {
             return Err(TransportError::new(
                 TransportErrorKind::Other,
@@ -62,11 +146,15 @@ impl Transport for ReqwestTransport {
 }
 
 /// Classifies a reqwest error, without its URL (a legacy request has the secret in it).
+///
+/// `Connect` promises that nothing was sent (the core may retry a refresh on it),
+/// so it comes first: a connect timeout is both `is_connect` and `is_timeout`.
+/// Any other timeout may have come after the request went out.
 fn map_err(e: reqwest::Error) -> Error {
-    let kind = if e.is_timeout() {
-        TransportErrorKind::Timeout
-    } else if e.is_connect() {
+    let kind = if e.is_connect() {
         TransportErrorKind::Connect
+    } else if e.is_timeout() {
+        TransportErrorKind::Timeout
     } else if e.is_body() || e.is_decode() || e.is_request() {
         TransportErrorKind::Io
     } else {

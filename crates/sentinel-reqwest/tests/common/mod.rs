@@ -43,6 +43,16 @@ pub fn config(m: &MockHandle) -> ClientConfig {
     .with_retry(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
 }
 
+/// A configuration with the marked secret and no emulator behind it.
+pub fn bare_config() -> ClientConfig {
+    ClientConfig::new(
+        AccountId::new("123456").unwrap(),
+        ClientId::new("client-under-test").unwrap(),
+        ClientSecret::new(SECRET),
+    )
+    .with_retry(RetryPolicy::default().with_base_delay(Duration::from_millis(5)))
+}
+
 pub fn client(m: &MockHandle) -> SentinelClient {
     SentinelClient::new(config(m)).unwrap()
 }
