@@ -497,6 +497,30 @@ fn a_cancelled_fetch_releases_its_waiters() {
     assert_eq!(sim.requests().len(), 2);
 }
 
+/// A background refresh the runtime drops without running it does not leave the
+/// fetch "in flight" forever: it counts as failed and backs off.
+#[test]
+fn a_dropped_background_refresh_is_reported_failed() {
+    let sim = Sim::new(keys_a());
+    let client = Client::new(config(), sim.clone());
+    assert!(run1(&sim, client.verify_app_token(&valid())).is_ok());
+    sim.set_time(NOW + 3600);
+    let (v, k) = (valid(), forged("k"));
+    let mut stale: Fut<'_, _> = Box::pin(client.verify_app_token(&v));
+    assert!(matches!(poll_once(&mut stale), Poll::Ready(Ok(_))));
+    let dropped: Vec<BackgroundTask> = std::mem::take(&mut *sim.spawned.lock().unwrap());
+    assert_eq!(dropped.len(), 1);
+    drop(dropped);
+    assert_eq!(sim.requests().len(), 1, "never ran");
+    // An unknown kid is refused at once (back-off), instead of waiting forever.
+    let mut f: Fut<'_, _> = Box::pin(client.verify_app_token(&k));
+    assert!(matches!(poll_once(&mut f), Poll::Ready(ref r) if is_unknown_kid(r)));
+    // After the back-off the refresh runs again.
+    sim.set_time(NOW + 3660);
+    assert!(run1(&sim, client.verify_app_token(&valid())).is_ok());
+    assert_eq!(sim.requests().len(), 2);
+}
+
 /// With no set yet, the caller whose fetch failed gets the fetch's error.
 #[test]
 fn first_load_failure_reports_the_fetch_error() {

@@ -167,21 +167,59 @@ enum Need<'a> {
     Any,
 }
 
-/// Marks the fetch a caller started as failed if it is dropped unfinished, so
-/// that waiters are woken and the next fetch is not blocked forever.
-struct FetchGuard<'a> {
-    keys: &'a Keys,
-    now: UnixTime,
+/// The duty to run the fetch the policy recorded at `started` and report its
+/// outcome. Created as soon as the lock is released, before any await; dropped
+/// unfinished (a cancelled caller, a background task never run), it reports the
+/// fetch as failed, so waiters are woken and later fetches are not blocked.
+struct FetchTicket<T: Transport> {
+    client: Client<T>,
+    started: UnixTime,
     armed: bool,
 }
 
-impl Drop for FetchGuard<'_> {
+impl<T: Transport> FetchTicket<T> {
+    async fn run(mut self) {
+        let result = self.client.fetch_jwks().await;
+        let keys = &self.client.inner.keys;
+        let now = self.client.inner.transport.now();
+        {
+            let mut st = keys.lock();
+            match result {
+                Ok(set) => {
+                    tracing::debug!(keys = set.len(), "JWKS fetched");
+                    st.cache.fetch_succeeded(set, now);
+                    st.last_error = None;
+                }
+                Err(e) => {
+                    st.cache.fetch_failed(now);
+                    tracing::warn!(
+                        error = %e,
+                        retry_at = st.cache.retry_at().map(UnixTime::as_secs),
+                        "JWKS fetch failed; keeping the last good set"
+                    );
+                    st.last_error = Some(e);
+                }
+            }
+        }
+        self.armed = false;
+        keys.done.notify(usize::MAX);
+    }
+}
+
+impl<T: Transport> Drop for FetchTicket<T> {
     fn drop(&mut self) {
         if self.armed {
-            self.keys.lock().cache.fetch_failed(self.now);
-            self.keys.done.notify(usize::MAX);
+            let keys = &self.client.inner.keys;
+            keys.lock().cache.fetch_failed(self.started);
+            keys.done.notify(usize::MAX);
         }
     }
+}
+
+/// What a caller does after a lookup, outside the lock.
+enum Next {
+    Fetch,
+    Wait(event_listener::EventListener),
 }
 
 impl<T: Transport> Client<T> {
@@ -250,7 +288,7 @@ impl<T: Transport> Client<T> {
         let mut rounds = 0;
         loop {
             let now = self.inner.transport.now();
-            let listener = {
+            let next = {
                 let mut st = keys.lock();
                 let action = if rounds >= 2 {
                     final_lookup(&st.cache, now)
@@ -265,16 +303,13 @@ impl<T: Transport> Client<T> {
                     Lookup::FoundRefresh => {
                         let set = st.cache.shared_keys();
                         drop(st);
-                        let client = self.clone();
-                        self.inner.transport.spawn(Box::pin(async move {
-                            client.run_fetch(now).await;
-                        }));
+                        let ticket = self.fetch_ticket(now);
+                        self.inner.transport.spawn(Box::pin(ticket.run()));
                         return Ok(set);
                     }
-                    Lookup::Refetch => None,
-                    Lookup::Wait => Some(keys.done.listen()),
-                    // Lookup::Unavailable, and any later variant: no keys.
-                    _ => {
+                    Lookup::Refetch => Next::Fetch,
+                    Lookup::Wait => Next::Wait(keys.done.listen()),
+                    Lookup::Unavailable => {
                         return Err(match (&st.last_error, st.cache.fetched_at()) {
                             (Some(e), None) => e.clone(),
                             _ => st.cache.unavailable_error(now).into(),
@@ -283,44 +318,19 @@ impl<T: Transport> Client<T> {
                 }
             };
             rounds += 1;
-            match listener {
-                Some(l) => l.await,
-                None => self.run_fetch(now).await,
+            match next {
+                Next::Wait(listener) => listener.await,
+                Next::Fetch => self.fetch_ticket(now).run().await,
             }
         }
     }
 
-    /// Runs the fetch the policy recorded at `started` and reports its outcome.
-    async fn run_fetch(&self, started: UnixTime) {
-        let keys = &self.inner.keys;
-        let mut guard = FetchGuard {
-            keys,
-            now: started,
+    fn fetch_ticket(&self, started: UnixTime) -> FetchTicket<T> {
+        FetchTicket {
+            client: self.clone(),
+            started,
             armed: true,
-        };
-        let result = self.fetch_jwks().await;
-        let now = self.inner.transport.now();
-        {
-            let mut st = keys.lock();
-            match result {
-                Ok(set) => {
-                    tracing::debug!(keys = set.len(), "JWKS fetched");
-                    st.cache.fetch_succeeded(set, now);
-                    st.last_error = None;
-                }
-                Err(e) => {
-                    st.cache.fetch_failed(now);
-                    tracing::warn!(
-                        error = %e,
-                        retry_at = st.cache.retry_at().map(UnixTime::as_secs),
-                        "JWKS fetch failed; keeping the last good set"
-                    );
-                    st.last_error = Some(e);
-                }
-            }
         }
-        guard.armed = false;
-        keys.done.notify(usize::MAX);
     }
 
     async fn fetch_jwks(&self) -> Result<KeySet, Error> {
