@@ -179,10 +179,12 @@ impl JwksCache {
     }
 
     /// Sets the minimum time between two fetches forced by unknown `kid`s, which
-    /// is also the first back-off after a failure (default 60 s).
+    /// is also the first back-off after a failure (default 60 s; at least 1 s,
+    /// the resolution of [`UnixTime`], so that a lookup loop at one `now` always
+    /// ends).
     #[must_use]
     pub fn with_min_refetch_interval(mut self, interval: Duration) -> Self {
-        self.min_refetch_interval = interval;
+        self.min_refetch_interval = interval.max(Duration::from_secs(1));
         self
     }
 
@@ -513,6 +515,12 @@ mod tests {
         assert_eq!(c.lookup(Some("z"), at(181)), Lookup::RefetchRefused);
         assert_eq!(c.lookup(Some("z"), at(241)), Lookup::Refetch);
         // Empty cache after a failure: back-off too (no hammering on first load).
+        // A zero interval is taken as 1 s: a loop at one `now` ends.
+        let mut z = loaded().with_min_refetch_interval(Duration::ZERO);
+        assert_eq!(z.min_refetch_interval(), Duration::from_secs(1));
+        assert_eq!(z.lookup(Some("x"), at(5)), Lookup::Refetch);
+        z.fetch_failed(at(5));
+        assert_eq!(z.lookup(Some("x"), at(5)), Lookup::RefetchRefused);
         let mut e = JwksCache::new();
         assert_eq!(e.lookup(Some("a"), at(0)), Lookup::Refetch);
         assert_eq!(e.lookup(Some("a"), at(0)), Lookup::Wait);

@@ -124,8 +124,10 @@ impl Validation {
         self
     }
 
-    /// Requires `azp` (authorized party, RFC 7519 / OpenID Connect) to be a string
-    /// equal to `client_id` (case-sensitive); a token without one is rejected.
+    /// Requires `azp` (authorized party: the client the token was issued to,
+    /// OpenID Connect Core 1.0 §2; Sentinel's AppJWTs carry it, reference §3.3) to
+    /// be a string equal to `client_id` (case-sensitive); a token without one is
+    /// rejected.
     ///
     /// ```
     /// use sentinel_proto::jwt::Validation;
