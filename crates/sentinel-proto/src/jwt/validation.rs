@@ -50,11 +50,16 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 /// configured, `aud` (`azp`) is not looked at.
 ///
 /// ```
-/// use sentinel_proto::jwt::{JwtError, Validation};
+/// use sentinel_proto::UnixTime;
+/// use sentinel_proto::jwt::{Claims, JwtError, KeySet, Validation, verify};
 /// let v = Validation::app_jwt_for("123456", "my-client-id");
 /// assert_eq!(v.audiences(), ["le123456"]);
 /// assert_eq!(v.authorized_party(), Some("my-client-id"));
-/// # let _ = JwtError::WrongAuthorizedParty { expected: String::new(), found: String::new() };
+/// // Claims are checked after the signature: an unsigned token never gets there.
+/// let forged = "eyJhbGciOiJub25lIn0.eyJhdWQiOiJsZTk5OTk5OSJ9.";
+/// let now = UnixTime::from_secs(1_700_000_000);
+/// let err = verify::<Claims>(forged, &KeySet::liveperson_v1(), &v, now).unwrap_err();
+/// assert_eq!(err, JwtError::AlgNone);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Validation {
