@@ -174,9 +174,13 @@ pub struct VerifyArgs {
     /// LivePerson's published V1 AppJWT key.
     #[arg(long)]
     pub v1_key: bool,
-    /// Required audience.
+    /// Required audience: `aud` (a string or an array) must contain it, e.g.
+    /// `le123456` for an AppJWT of account 123456.
     #[arg(long, value_name = "A")]
     pub aud: Option<String>,
+    /// Required authorized party: `azp` must be this client id (AppJWTs).
+    #[arg(long, value_name = "CLIENT_ID")]
+    pub azp: Option<String>,
     /// Required issuer (`Sentinel` for AppJWTs, `sentinel` for ID tokens).
     #[arg(long, value_name = "I")]
     pub iss: Option<String>,

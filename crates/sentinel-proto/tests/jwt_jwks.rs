@@ -262,46 +262,61 @@ fn empty_cache_asks_for_fetch_once() {
     assert!(c.is_stale(at(0)));
     assert_eq!(c.fetched_at(), None);
     assert_eq!(c.lookup(Some("test-a"), at(0)), Lookup::Refetch);
-    // The failed (or in-flight) attempt rate-limits the next one.
-    assert_eq!(c.lookup(Some("test-a"), at(1)), Lookup::RefetchRefused);
+    // In flight: no second fetch.
+    assert_eq!(c.lookup(Some("test-a"), at(0)), Lookup::Wait);
+    // The failed attempt rate-limits the next one.
+    c.fetch_failed(at(0));
+    assert_eq!(c.lookup(Some("test-a"), at(1)), Lookup::Unavailable);
+    assert_eq!(c.lookup(Some("test-a"), at(59)), Lookup::Unavailable);
     assert_eq!(c.lookup(Some("test-a"), at(60)), Lookup::Refetch);
 }
 
 #[test]
 fn known_kid_found_unknown_kid_refetch_then_refused() {
     let mut c = cache();
-    c.update(keys_a(), at(0));
+    c.fetch_succeeded(keys_a(), at(0));
     assert_eq!(c.fetched_at(), Some(at(0)));
     assert_eq!(c.lookup(Some("test-a"), at(1)), Lookup::Found);
-    // Just fetched: an unknown kid does not trigger another fetch yet.
-    assert_eq!(c.lookup(Some("rotated"), at(30)), Lookup::RefetchRefused);
-    assert_eq!(c.lookup(Some("rotated"), at(60)), Lookup::Refetch);
-    assert_eq!(c.lookup(Some("rotated"), at(61)), Lookup::RefetchRefused);
-    assert_eq!(c.lookup(Some("rotated"), at(119)), Lookup::RefetchRefused);
-    c.update(
+    // An unknown kid may force one refetch, even right after a scheduled fetch
+    // (a key rotated in since); then none for the interval.
+    assert_eq!(c.lookup(Some("rotated"), at(30)), Lookup::Refetch);
+    c.fetch_succeeded(keys_a(), at(30)); // not published yet
+    assert_eq!(c.lookup(Some("rotated"), at(31)), Lookup::RefetchRefused);
+    assert_eq!(c.lookup(Some("rotated"), at(89)), Lookup::RefetchRefused);
+    assert_eq!(c.lookup(Some("rotated"), at(90)), Lookup::Refetch);
+    c.fetch_succeeded(keys_a(), at(90));
+    assert_eq!(c.lookup(Some("rotated"), at(91)), Lookup::RefetchRefused);
+    assert_eq!(c.lookup(Some("rotated"), at(149)), Lookup::RefetchRefused);
+    c.fetch_succeeded(
         KeySet::from_iter([key_a(), key_b().with_kid("rotated")]),
-        at(62),
+        at(150),
     );
-    assert_eq!(c.lookup(Some("rotated"), at(62)), Lookup::Found);
+    assert_eq!(c.lookup(Some("rotated"), at(150)), Lookup::Found);
     // Known kids are found whatever the rate limit.
-    assert_eq!(c.lookup(Some("test-a"), at(63)), Lookup::Found);
+    assert_eq!(c.lookup(Some("test-a"), at(151)), Lookup::Found);
 }
 
 #[test]
 fn kidless_lookup_follows_keyset_rule() {
     let mut c = cache();
-    c.update(keys_a(), at(0));
+    c.fetch_succeeded(keys_a(), at(0));
     assert_eq!(c.lookup(None, at(0)), Lookup::Found);
-    c.update(KeySet::from_iter([key_a(), key_b()]), at(0));
-    assert_eq!(c.lookup(None, at(1)), Lookup::RefetchRefused);
+    let two = KeySet::from_iter([key_a(), key_b()]);
+    c.fetch_succeeded(two.clone(), at(0));
+    // Not found: like an unknown kid, one forced refetch, then refused.
+    assert_eq!(c.lookup(None, at(1)), Lookup::Refetch);
+    c.fetch_succeeded(two, at(1));
+    assert_eq!(c.lookup(None, at(2)), Lookup::RefetchRefused);
 }
 
 #[test]
 fn staleness_follows_ttl_and_stale_keys_still_serve() {
     let mut c = cache();
-    c.update(keys_a(), at(0));
+    c.fetch_succeeded(keys_a(), at(0));
     assert!(!c.is_stale(at(3599)));
     assert!(c.is_stale(at(3600)));
+    // Stale: it still verifies, and one background refresh starts.
+    assert_eq!(c.lookup(Some("test-a"), at(7200)), Lookup::FoundRefresh);
     assert_eq!(c.lookup(Some("test-a"), at(7200)), Lookup::Found);
     assert_eq!(c.keys().len(), 1);
 }
@@ -310,9 +325,11 @@ fn staleness_follows_ttl_and_stale_keys_still_serve() {
 fn refresh_due_is_rate_limited() {
     let mut c = cache();
     assert!(c.refresh_due(at(0)));
+    assert!(!c.refresh_due(at(10))); // in flight
+    c.fetch_failed(at(0));
     assert!(!c.refresh_due(at(10))); // fetch failed, try again later
     assert!(c.refresh_due(at(60)));
-    c.update(keys_a(), at(61));
+    c.fetch_succeeded(keys_a(), at(61));
     assert!(!c.refresh_due(at(62)));
     assert!(!c.refresh_due(at(3660)));
     assert!(c.refresh_due(at(3661)));
@@ -322,9 +339,46 @@ fn refresh_due_is_rate_limited() {
 #[test]
 fn default_cache_settings() {
     let mut c = JwksCache::default();
-    c.update(keys_a(), at(0));
+    assert_eq!(c.ttl(), Duration::from_secs(3600));
+    assert_eq!(c.min_refetch_interval(), Duration::from_secs(60));
+    assert_eq!(c.max_stale(), Duration::from_secs(24 * 3600));
+    c.fetch_succeeded(keys_a(), at(0));
+    assert_eq!(c.lookup(Some("x"), at(0)), Lookup::Refetch);
+    c.fetch_succeeded(keys_a(), at(0));
     assert_eq!(c.lookup(Some("x"), at(59)), Lookup::RefetchRefused);
     assert_eq!(c.lookup(Some("x"), at(60)), Lookup::Refetch);
+    c.fetch_failed(at(60));
+    assert_eq!(c.retry_at(), Some(at(120)));
     assert!(!c.is_stale(at(3599)));
     assert!(c.is_stale(at(3600)));
+    assert_eq!(c.usable_until(), Some(at(3600 + 24 * 3600)));
+    assert!(c.is_usable(at(3600 + 24 * 3600 - 1)));
+    assert!(!c.is_usable(at(3600 + 24 * 3600)));
+}
+
+#[test]
+fn cache_verify_refuses_a_set_past_max_stale() {
+    let mut c = cache().with_max_stale(Duration::from_secs(600));
+    let t = sign_a("test-a", &format!(r#"{{"exp":{}}}"#, NOW + 100_000));
+    let v = Validation::new();
+    assert_eq!(
+        c.verify::<Claims>(&t, &v, at(0)),
+        Err(JwtError::JwksUnavailable {
+            fetched_at: None,
+            now: NOW
+        })
+    );
+    c.fetch_succeeded(keys_a(), at(0));
+    assert!(c.verify::<Claims>(&t, &v, at(4199)).is_ok());
+    assert_eq!(
+        c.verify::<Claims>(&t, &v, at(4200)),
+        Err(JwtError::JwksUnavailable {
+            fetched_at: Some(NOW),
+            now: NOW + 4200
+        })
+    );
+    // Past the bound, a known kid is not found: a reload is needed.
+    assert_eq!(c.lookup(Some("test-a"), at(4200)), Lookup::Refetch);
+    let e = c.unavailable_error(at(4200)).to_string();
+    assert!(e.contains("max-stale"), "{e}");
 }

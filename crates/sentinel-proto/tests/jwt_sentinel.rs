@@ -205,7 +205,7 @@ fn rs512_only_when_allowed_and_4096_bit_keys_work() {
 /// V2: rotating keys from a JWKS, through the sans-IO cache, with a fake fetcher.
 #[test]
 fn v2_jwks_rotation_through_cache() {
-    let mut fetches = 0;
+    let fetches = std::cell::Cell::new(0);
     let mut published = KeySet::from_iter([key_a()]);
     let mut cache = JwksCache::new().with_min_refetch_interval(Duration::from_secs(60));
     let v = Validation::app_jwt();
@@ -218,30 +218,23 @@ fn v2_jwks_rotation_through_cache() {
 
     let mut verify_with_cache = |token: &str, now: UnixTime, published: &KeySet| {
         let kid = decode_header(token)?.kid;
-        if cache.refresh_due(now) {
-            fetches += 1;
-            cache.update(published.clone(), now);
-        }
-        match cache.lookup(kid.as_deref(), now) {
-            Lookup::Found => {}
-            Lookup::Refetch => {
-                fetches += 1;
-                cache.update(published.clone(), now);
-            }
-            Lookup::RefetchRefused => {
-                return Err(JwtError::UnknownKid {
-                    kid: kid.unwrap_or_default(),
-                });
+        loop {
+            match cache.lookup(kid.as_deref(), now) {
+                Lookup::FoundRefresh | Lookup::Refetch => {
+                    fetches.set(fetches.get() + 1);
+                    cache.fetch_succeeded(published.clone(), now);
+                }
+                Lookup::Wait => unreachable!("nothing left in flight"),
+                _ => return cache.verify::<AppJwtClaims>(token, &v, now),
             }
         }
-        verify::<AppJwtClaims>(token, cache.keys(), &v, now)
     };
 
     let t0 = now();
     let ta = sign_a("test-a", &claims(NOW));
     assert!(verify_with_cache(&ta, t0, &published).is_ok());
     assert!(verify_with_cache(&ta, t0, &published).is_ok());
-    // Sentinel rotates to key B.
+    // Sentinel rotates to key B: the unknown kid forces one refetch.
     published = KeySet::from_iter([key_a(), key_b()]);
     let tb = sign_json(
         KEY_B_PK8,
@@ -249,15 +242,21 @@ fn v2_jwks_rotation_through_cache() {
         r#"{"alg":"RS256","kid":"test-b"}"#,
         &claims(NOW),
     );
-    // Within the interval since the first fetch: refused.
-    assert!(matches!(
-        verify_with_cache(&tb, t0, &published),
-        Err(JwtError::UnknownKid { .. })
-    ));
-    let t1 = UnixTime::from_secs(NOW + 61);
-    assert!(verify_with_cache(&tb, t1, &published).is_ok());
+    assert!(verify_with_cache(&tb, t0, &published).is_ok());
+    assert_eq!(fetches.get(), 2);
     // A made-up kid right after: refused without a fetch.
     let forged = sign_a("made-up", &claims(NOW));
+    assert!(matches!(
+        verify_with_cache(&forged, t0, &published),
+        Err(JwtError::UnknownKid { .. })
+    ));
+    assert_eq!(fetches.get(), 2);
+    // One interval later: one refetch, still refused; then none again.
+    let t1 = UnixTime::from_secs(NOW + 60);
     assert!(verify_with_cache(&forged, t1, &published).is_err());
-    assert_eq!(fetches, 2);
+    assert_eq!(fetches.get(), 3);
+    let t2 = UnixTime::from_secs(NOW + 119);
+    assert!(verify_with_cache(&forged, t2, &published).is_err());
+    assert!(verify_with_cache(&tb, t2, &published).is_ok());
+    assert_eq!(fetches.get(), 3);
 }

@@ -75,6 +75,9 @@ pub async fn verify(a: VerifyArgs, out: &Out) -> Result<(), Failure> {
     if let Some(aud) = &a.aud {
         validation = validation.with_audience(aud.as_str());
     }
+    if let Some(azp) = &a.azp {
+        validation = validation.with_authorized_party(azp.as_str());
+    }
     let keys = load_keys(&a).await?;
     let now = a
         .now

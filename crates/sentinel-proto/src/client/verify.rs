@@ -1,20 +1,24 @@
 //! Token verification for the client: V1 AppJWTs against the V1 key, V2 AppJWTs
-//! and ID tokens against Sentinel's JWKS, fetched once and cached, refetched (at
-//! most once a minute) when a token names a key it does not have.
+//! and ID tokens against Sentinel's JWKS.
+//!
+//! The JWKS follows the crate's one policy, [`JwksCache`]: the client keeps it
+//! behind a mutex (never held across an await), runs the fetches it asks for
+//! (one at a time; tokens that need the result wait on an event), and refreshes a
+//! stale set in the background while it keeps verifying.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use event_listener::Event;
 use serde::Deserialize;
 
 use super::{Client, Transport};
 use crate::app_token::AppJwtVersion;
-use crate::cache::{Cached, Expiry, RefreshPolicy, RenewingCache};
 use crate::error::Error;
 use crate::jwt::{
-    AppJwtClaims, DEFAULT_JWKS_TTL, DEFAULT_MIN_REFETCH_INTERVAL, IdTokenClaims, KeySet,
-    Validation, decode_header, decode_unverified, verify,
+    AppJwtClaims, DEFAULT_JWKS_MAX_BACKOFF, DEFAULT_JWKS_MAX_STALE, DEFAULT_JWKS_TTL,
+    DEFAULT_MIN_REFETCH_INTERVAL, IdTokenClaims, JwksCache, KeySet, Lookup, Validation,
+    decode_header, decode_unverified, verify,
 };
 use crate::retry::Operation;
 use crate::secret::{AppJwt, IdToken};
@@ -27,7 +31,10 @@ pub(crate) struct VerifyConfig {
     pub(crate) v1_keys: KeySet,
     pub(crate) jwks_ttl: Duration,
     pub(crate) min_refetch: Duration,
+    pub(crate) max_stale: Duration,
+    pub(crate) max_backoff: Duration,
     pub(crate) leeway: Duration,
+    pub(crate) pin_app_jwt_tenant: bool,
 }
 
 impl Default for VerifyConfig {
@@ -36,7 +43,10 @@ impl Default for VerifyConfig {
             v1_keys: KeySet::liveperson_v1(),
             jwks_ttl: DEFAULT_JWKS_TTL,
             min_refetch: DEFAULT_MIN_REFETCH_INTERVAL,
+            max_stale: DEFAULT_JWKS_MAX_STALE,
+            max_backoff: DEFAULT_JWKS_MAX_BACKOFF,
             leeway: crate::jwt::DEFAULT_LEEWAY,
+            pin_app_jwt_tenant: true,
         }
     }
 }
@@ -50,17 +60,38 @@ impl super::ClientConfig {
         self
     }
 
-    /// How long a fetched JWKS is trusted before it is fetched again (default 1 h).
+    /// How long a fetched JWKS is fresh; a stale one keeps verifying while it is
+    /// refreshed in the background (default 1 h, [`DEFAULT_JWKS_TTL`]).
     #[must_use]
     pub fn with_jwks_ttl(mut self, ttl: Duration) -> Self {
         self.jwt.jwks_ttl = ttl;
         self
     }
 
-    /// The least time between two refetches caused by an unknown `kid` (default 60 s).
+    /// The least time between two JWKS fetches forced by unknown `kid`s, and the
+    /// first back-off after a failed fetch (default 60 s,
+    /// [`DEFAULT_MIN_REFETCH_INTERVAL`]).
     #[must_use]
     pub fn with_min_jwks_refetch(mut self, interval: Duration) -> Self {
         self.jwt.min_refetch = interval;
+        self
+    }
+
+    /// How long past its TTL the last good JWKS keeps verifying while it cannot
+    /// be refreshed (default 24 h, [`DEFAULT_JWKS_MAX_STALE`]); past it,
+    /// verification fails with
+    /// [`JwtError::JwksUnavailable`](crate::jwt::JwtError::JwksUnavailable).
+    #[must_use]
+    pub fn with_jwks_max_stale(mut self, max_stale: Duration) -> Self {
+        self.jwt.max_stale = max_stale;
+        self
+    }
+
+    /// The longest pause between JWKS fetch attempts while they fail (default
+    /// 10 min, [`DEFAULT_JWKS_MAX_BACKOFF`]).
+    #[must_use]
+    pub fn with_jwks_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.jwt.max_backoff = max_backoff;
         self
     }
 
@@ -70,49 +101,153 @@ impl super::ClientConfig {
         self.jwt.leeway = leeway;
         self
     }
+
+    /// Whether [`Client::verify_app_token`] requires the AppJWT to be this
+    /// client's: `aud` = `le{account}` and `azp` = the client id (default `true`).
+    /// Turn it off only to verify tokens of other tenants on purpose.
+    ///
+    /// ```
+    /// use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
+    /// let config = ClientConfig::new(
+    ///     AccountId::new("123456")?,
+    ///     ClientId::new("my-client")?,
+    ///     ClientSecret::new("my-secret"),
+    /// )
+    /// .with_app_jwt_tenant_check(false);
+    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// ```
+    #[must_use]
+    pub fn with_app_jwt_tenant_check(mut self, on: bool) -> Self {
+        self.jwt.pin_app_jwt_tenant = on;
+        self
+    }
 }
 
-/// The client's key state.
+/// The client's key state: the policy, the last fetch error, and the event the
+/// waiters of a fetch listen on.
 pub(crate) struct Keys {
-    jwks: RenewingCache<KeySet, Error>,
-    /// When an unknown `kid` last forced a refetch (seconds since the epoch, 0 = never).
-    last_forced: AtomicU64,
+    state: Mutex<KeyState>,
+    done: Event,
+}
+
+struct KeyState {
+    cache: JwksCache,
+    /// The error of the last failed fetch, while no fetch has succeeded since.
+    last_error: Option<Error>,
 }
 
 impl Keys {
     pub(crate) fn new(config: &VerifyConfig) -> Self {
+        let cache = JwksCache::new()
+            .with_ttl(config.jwks_ttl)
+            .with_min_refetch_interval(config.min_refetch)
+            .with_max_stale(config.max_stale)
+            .with_max_backoff(config.max_backoff);
         Self {
-            jwks: RenewingCache::new(RefreshPolicy::ttl(config.jwks_ttl)),
-            last_forced: AtomicU64::new(0),
+            state: Mutex::new(KeyState {
+                cache,
+                last_error: None,
+            }),
+            done: Event::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, KeyState> {
+        // The state stays consistent whatever panicked while holding it.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What a caller needs from the key set.
+#[derive(Clone, Copy)]
+enum Need<'a> {
+    /// A key for this `kid` (a token's).
+    Kid(Option<&'a str>),
+    /// Any usable set ([`Client::jwks`]).
+    Any,
+}
+
+/// The duty to run the fetch the policy recorded at `started` and report its
+/// outcome. Created as soon as the lock is released, before any await; dropped
+/// unfinished (a cancelled caller, a background task never run), it reports the
+/// fetch as failed, so waiters are woken and later fetches are not blocked.
+struct FetchTicket<T: Transport> {
+    client: Client<T>,
+    started: UnixTime,
+    armed: bool,
+}
+
+impl<T: Transport> FetchTicket<T> {
+    async fn run(mut self) {
+        let result = self.client.fetch_jwks().await;
+        let keys = &self.client.inner.keys;
+        let now = self.client.inner.transport.now();
+        {
+            let mut st = keys.lock();
+            match result {
+                Ok(set) => {
+                    tracing::debug!(keys = set.len(), "JWKS fetched");
+                    st.cache.fetch_succeeded(set, now);
+                    st.last_error = None;
+                }
+                Err(e) => {
+                    st.cache.fetch_failed(now);
+                    tracing::warn!(
+                        error = %e,
+                        retry_at = st.cache.retry_at().map(UnixTime::as_secs),
+                        "JWKS fetch failed; keeping the last good set"
+                    );
+                    st.last_error = Some(e);
+                }
+            }
+        }
+        self.armed = false;
+        keys.done.notify(usize::MAX);
+    }
+}
+
+impl<T: Transport> Drop for FetchTicket<T> {
+    fn drop(&mut self) {
+        if self.armed {
+            let keys = &self.client.inner.keys;
+            keys.lock().cache.fetch_failed(self.started);
+            keys.done.notify(usize::MAX);
         }
     }
 }
 
-impl<T: Transport> Client<T> {
-    /// Sentinel's JWKS, from the cache or fetched (single flight, retried).
-    pub async fn jwks(&self) -> Result<KeySet, Error> {
-        Ok(self.jwks_cached().await?.value().clone())
-    }
+/// What a caller does after a lookup, outside the lock.
+enum Next {
+    Fetch,
+    Wait(event_listener::EventListener),
+}
 
-    async fn jwks_cached(&self) -> Result<Arc<Cached<KeySet>>, Error> {
-        self.cached(&self.inner.keys.jwks, |c| async move {
-            let s = c.sentinel().await?;
-            let keys = c
-                .execute(Operation::Jwks, || s.jwks_request(), parse_jwks_response)
-                .await?;
-            Ok((keys, Expiry::default()))
-        })
-        .await
+impl<T: Transport> Client<T> {
+    /// Sentinel's JWKS: the cached set while usable (a stale one is refreshed in
+    /// the background), else fetched, under the [`JwksCache`] policy.
+    pub async fn jwks(&self) -> Result<KeySet, Error> {
+        Ok(KeySet::clone(&*self.keys_for(Need::Any).await?))
     }
 
     /// Verifies an AppJWT: a V1 token against the V1 keys, a V2 token against the
-    /// JWKS; issuer `Sentinel`, `exp` required.
+    /// JWKS; issuer `Sentinel`, `exp` required, and by default (see
+    /// [`ClientConfig::with_app_jwt_tenant_check`](super::ClientConfig::with_app_jwt_tenant_check))
+    /// `aud` = `le{account}` and `azp` = this client id, so a token of another
+    /// account or application fails with
+    /// [`JwtError::WrongAudience`](crate::jwt::JwtError::WrongAudience) or
+    /// [`JwtError::WrongAuthorizedParty`](crate::jwt::JwtError::WrongAuthorizedParty).
     pub async fn verify_app_token(&self, token: &AppJwt) -> Result<AppJwtClaims, Error> {
-        let validation = Validation::app_jwt().with_leeway(self.inner.config.jwt.leeway);
-        match self.inner.config.app_jwt_version {
+        let cfg = &self.inner.config;
+        let validation = if cfg.jwt.pin_app_jwt_tenant {
+            Validation::app_jwt_for(cfg.account.as_str(), cfg.client_id.as_str())
+        } else {
+            Validation::app_jwt()
+        }
+        .with_leeway(cfg.jwt.leeway);
+        match cfg.app_jwt_version {
             AppJwtVersion::V1 => Ok(verify(
                 token.secret(),
-                &self.inner.config.jwt.v1_keys,
+                &cfg.jwt.v1_keys,
                 &validation,
                 self.inner.transport.now(),
             )?),
@@ -134,32 +269,101 @@ impl<T: Transport> Client<T> {
         validation: &Validation,
     ) -> Result<C, Error> {
         let kid = decode_header(token)?.kid;
-        let mut keys = self.jwks_cached().await?;
-        if !keys.value().has_key_for(kid.as_deref()) && self.may_force_refetch() {
-            tracing::debug!("unknown kid: refetching the JWKS");
-            self.inner.keys.jwks.invalidate();
-            keys = self.jwks_cached().await?;
-        }
+        let keys = self.keys_for(Need::Kid(kid.as_deref())).await?;
         Ok(verify(
             token,
-            keys.value(),
+            &keys,
             validation,
             self.inner.transport.now(),
         )?)
     }
 
-    /// Rate-limits refetches forced by unknown `kid`s: a token naming a made-up
-    /// key must not make us hammer the JWKS endpoint.
-    fn may_force_refetch(&self) -> bool {
-        let now = self.inner.transport.now().as_secs();
-        let min = self.inner.config.jwt.min_refetch.as_secs();
-        let last = &self.inner.keys.last_forced;
-        let prev = last.load(Ordering::Acquire);
-        if prev != 0 && now.saturating_sub(prev) < min {
-            return false;
+    /// The key set to verify with, after whatever fetch the policy asks for.
+    /// Returns a usable set (which may lack the `kid`: verification then fails
+    /// with `UnknownKid`), or why there is none.
+    async fn keys_for(&self, need: Need<'_>) -> Result<Arc<KeySet>, Error> {
+        let keys = &self.inner.keys;
+        // Each caller runs or waits for at most two fetches: the lookup after a
+        // fetch is rate-limited anyway; this bounds a caller whose clock jumps.
+        let mut rounds = 0;
+        loop {
+            let now = self.inner.transport.now();
+            let next = {
+                let mut st = keys.lock();
+                let action = if rounds >= 2 {
+                    final_lookup(&st.cache, now)
+                } else {
+                    match need {
+                        Need::Kid(kid) => st.cache.lookup(kid, now),
+                        Need::Any => lookup_any(&mut st.cache, now),
+                    }
+                };
+                match action {
+                    Lookup::Found | Lookup::RefetchRefused => return Ok(st.cache.shared_keys()),
+                    Lookup::FoundRefresh => {
+                        let set = st.cache.shared_keys();
+                        drop(st);
+                        let ticket = self.fetch_ticket(now);
+                        self.inner.transport.spawn(Box::pin(ticket.run()));
+                        return Ok(set);
+                    }
+                    Lookup::Refetch => Next::Fetch,
+                    Lookup::Wait => Next::Wait(keys.done.listen()),
+                    Lookup::Unavailable => {
+                        return Err(match (&st.last_error, st.cache.fetched_at()) {
+                            (Some(e), None) => e.clone(),
+                            _ => st.cache.unavailable_error(now).into(),
+                        });
+                    }
+                }
+            };
+            rounds += 1;
+            match next {
+                Next::Wait(listener) => listener.await,
+                Next::Fetch => self.fetch_ticket(now).run().await,
+            }
         }
-        last.compare_exchange(prev, now.max(1), Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+    }
+
+    fn fetch_ticket(&self, started: UnixTime) -> FetchTicket<T> {
+        FetchTicket {
+            client: self.clone(),
+            started,
+            armed: true,
+        }
+    }
+
+    async fn fetch_jwks(&self) -> Result<KeySet, Error> {
+        let s = self.sentinel().await?;
+        self.execute(Operation::Jwks, || s.jwks_request(), parse_jwks_response)
+            .await
+    }
+}
+
+/// [`JwksCache::lookup`] for "any usable set": the same rules, with every `kid`
+/// of a usable set counting as found.
+fn lookup_any(cache: &mut JwksCache, now: UnixTime) -> Lookup {
+    if cache.is_usable(now) {
+        if cache.refresh_due(now) {
+            Lookup::FoundRefresh
+        } else {
+            Lookup::Found
+        }
+    } else if cache.is_fetching() {
+        Lookup::Wait
+    } else if cache.begin_fetch(now) {
+        Lookup::Refetch
+    } else {
+        Lookup::Unavailable
+    }
+}
+
+/// The answer once a caller has had its share of fetches: use what there is.
+fn final_lookup(cache: &JwksCache, now: UnixTime) -> Lookup {
+    if cache.is_usable(now) {
+        Lookup::RefetchRefused
+    } else {
+        Lookup::Unavailable
     }
 }
 

@@ -158,6 +158,25 @@ pub enum JwtError {
         /// The token's audiences (at most a few, truncated).
         found: Vec<String>,
     },
+    /// `azp` (authorized party: the client id an AppJWT was issued to) is not the
+    /// expected one.
+    #[error("wrong authorized party: expected {expected:?}, found {found:?}")]
+    WrongAuthorizedParty {
+        /// The `azp` the caller expects.
+        expected: String,
+        /// The token's `azp` (truncated).
+        found: String,
+    },
+    /// No usable JWKS to verify with: none was ever fetched, or the last good one
+    /// is older than the max-stale bound (see
+    /// [`JwksCache`](super::JwksCache)), and it could not be refreshed.
+    #[error("no usable JWKS ({})", describe_fetched(*fetched_at, *now))]
+    JwksUnavailable {
+        /// When the last good JWKS was fetched (seconds since the epoch), if ever.
+        fetched_at: Option<u64>,
+        /// The time of verification.
+        now: u64,
+    },
     /// A required claim is absent.
     #[error("required claim {name:?} missing")]
     MissingClaim {
@@ -207,6 +226,13 @@ pub enum JwtError {
         /// The cap in force.
         max: usize,
     },
+}
+
+fn describe_fetched(fetched_at: Option<u64>, now: u64) -> String {
+    match fetched_at {
+        Some(t) => format!("last fetched at {t}, past its max-stale bound at {now}"),
+        None => format!("none fetched yet at {now}"),
+    }
 }
 
 /// Longest string copied from untrusted input into an error.

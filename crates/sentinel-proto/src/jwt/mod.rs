@@ -9,7 +9,9 @@
 //!   [`IdTokenClaims`], raw [`Claims`] or your own type).
 //! - Keys: [`KeySet::liveperson_v1`] (the published V1 AppJWT key),
 //!   [`KeySet::from_jwks`] (V2 rotating keys), [`RsaPublicKey::from_pem`] / DER.
-//! - [`JwksCache`] decides when to fetch the JWKS; adapters fetch it.
+//! - [`JwksCache`] is the one JWKS policy (stale-while-revalidate, single flight,
+//!   rate-limited refetch on unknown `kid`s, back-off, max-stale bound); adapters
+//!   and [`Client`](crate::Client) fetch when it says so.
 //! - [`decode_header`] reads the `kid`; [`decode_unverified`] is for display only.
 //!
 //! Policy (RFC 8725): `alg` must be in the caller's allow-list (RS256 by default,
@@ -42,11 +44,17 @@ mod validation;
 mod verify;
 
 pub use alg::{Algorithm, AlgorithmSet};
-pub use cache::{DEFAULT_JWKS_TTL, DEFAULT_MIN_REFETCH_INTERVAL, JwksCache, Lookup};
+pub use cache::{
+    DEFAULT_JWKS_MAX_BACKOFF, DEFAULT_JWKS_MAX_STALE, DEFAULT_JWKS_TTL,
+    DEFAULT_MIN_REFETCH_INTERVAL, JwksCache, Lookup,
+};
 pub use claims::{AppJwtClaims, Audience, Claims, IdTokenClaims};
 pub use decode::{DEFAULT_MAX_TOKEN_LEN, Header, Unverified, decode_header, decode_unverified};
 pub use error::{JwtError, Part};
 pub use jwks::{DEFAULT_MAX_JWKS_KEYS, DEFAULT_MAX_JWKS_LEN, JwksLimits};
 pub use keys::{KeySet, LIVEPERSON_V1_KID, LIVEPERSON_V1_SPKI_BASE64, RsaPublicKey};
-pub use validation::{APP_JWT_ISSUER, DEFAULT_LEEWAY, ID_TOKEN_ISSUER, Validation};
+pub use validation::{
+    APP_JWT_AUDIENCE_PREFIX, APP_JWT_ISSUER, DEFAULT_LEEWAY, ID_TOKEN_ISSUER, Validation,
+    app_jwt_audience,
+};
 pub use verify::verify;

@@ -18,27 +18,56 @@ pub const APP_JWT_ISSUER: &str = "Sentinel";
 /// `iss` of Sentinel's ID tokens (lowercase).
 pub const ID_TOKEN_ISSUER: &str = "sentinel";
 
+/// Prefix of the `aud` of Sentinel's AppJWTs: `le` and the account id, e.g.
+/// `le123456` for account `123456` (see [`app_jwt_audience`]).
+pub const APP_JWT_AUDIENCE_PREFIX: &str = "le";
+
+/// The `aud` Sentinel puts in the AppJWTs of `account`: `le{account}`.
+///
+/// ```
+/// assert_eq!(sentinel_proto::jwt::app_jwt_audience("123456"), "le123456");
+/// ```
+pub fn app_jwt_audience(account: &str) -> String {
+    format!("{APP_JWT_AUDIENCE_PREFIX}{account}")
+}
+
 /// Default clock-skew allowance for `exp`, `nbf` and `iat` (60 s).
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 /// The rules a token must satisfy, besides its signature.
 ///
 /// Defaults ([`Validation::new`]): RS256 only, leeway 60 s, `exp` required,
-/// `nbf`/`iat` checked when present, `iss`/`aud` not checked, 16 KiB size cap.
-/// The presets [`app_jwt`](Self::app_jwt) and [`id_token`](Self::id_token) add the
-/// issuer (and audience) Sentinel uses.
+/// `nbf`/`iat` checked when present, `iss`/`aud`/`azp` not checked, 16 KiB size
+/// cap. The presets [`app_jwt`](Self::app_jwt) and [`id_token`](Self::id_token)
+/// add the issuer (and audience) Sentinel uses; [`app_jwt_for`](Self::app_jwt_for)
+/// also pins an AppJWT to one account (`aud`) and one application (`azp`).
 ///
 /// Time semantics (RFC 7519 §4.1): a token is expired when `now >= exp + leeway`,
 /// not yet valid when `now + leeway < nbf`, or when `now + leeway < iat` (issued in
 /// the future). `aud`, when checked, may be a string or an array and must contain
-/// one of the expected values. When no audience is configured, `aud` is not
-/// looked at (Sentinel's AppJWT `aud` is not a value a connector knows).
+/// one of the expected values (RFC 7519 §4.1.3). `azp`, when checked, must be a
+/// string equal to the expected client id. When no audience (authorized party) is
+/// configured, `aud` (`azp`) is not looked at.
+///
+/// ```
+/// use sentinel_proto::UnixTime;
+/// use sentinel_proto::jwt::{Claims, JwtError, KeySet, Validation, verify};
+/// let v = Validation::app_jwt_for("123456", "my-client-id");
+/// assert_eq!(v.audiences(), ["le123456"]);
+/// assert_eq!(v.authorized_party(), Some("my-client-id"));
+/// // Claims are checked after the signature: an unsigned token never gets there.
+/// let forged = "eyJhbGciOiJub25lIn0.eyJhdWQiOiJsZTk5OTk5OSJ9.";
+/// let now = UnixTime::from_secs(1_700_000_000);
+/// let err = verify::<Claims>(forged, &KeySet::liveperson_v1(), &v, now).unwrap_err();
+/// assert_eq!(err, JwtError::AlgNone);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Validation {
     algorithms: AlgorithmSet,
     leeway: Duration,
     issuer: Option<String>,
     audiences: Vec<String>,
+    authorized_party: Option<String>,
     max_token_len: usize,
 }
 
@@ -56,6 +85,7 @@ impl Validation {
             leeway: DEFAULT_LEEWAY,
             issuer: None,
             audiences: Vec::new(),
+            authorized_party: None,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
         }
     }
@@ -64,6 +94,16 @@ impl Validation {
     /// [`APP_JWT_ISSUER`] (`"Sentinel"`).
     pub fn app_jwt() -> Self {
         Self::new().with_issuer(APP_JWT_ISSUER)
+    }
+
+    /// For the Sentinel AppJWTs of one tenant: as [`app_jwt`](Self::app_jwt), and
+    /// `aud` must contain `le{account}` ([`app_jwt_audience`]) and `azp` must be
+    /// `client_id`. A token of another account or application is rejected with
+    /// [`JwtError::WrongAudience`] or [`JwtError::WrongAuthorizedParty`].
+    pub fn app_jwt_for(account: &str, client_id: impl Into<String>) -> Self {
+        Self::app_jwt()
+            .with_audience(app_jwt_audience(account))
+            .with_authorized_party(client_id)
     }
 
     /// For Sentinel ID tokens: as [`new`](Self::new), `iss` must be
@@ -86,6 +126,23 @@ impl Validation {
     #[must_use]
     pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
+        self
+    }
+
+    /// Requires `azp` (authorized party: the client the token was issued to,
+    /// OpenID Connect Core 1.0 §2; Sentinel's AppJWTs carry it, reference §3.3) to
+    /// be a string equal to `client_id` (case-sensitive); a token without one is
+    /// rejected.
+    ///
+    /// ```
+    /// use sentinel_proto::jwt::Validation;
+    /// let v = Validation::app_jwt().with_authorized_party("my-client-id");
+    /// assert_eq!(v.authorized_party(), Some("my-client-id"));
+    /// assert!(Validation::app_jwt().authorized_party().is_none());
+    /// ```
+    #[must_use]
+    pub fn with_authorized_party(mut self, client_id: impl Into<String>) -> Self {
+        self.authorized_party = Some(client_id.into());
         self
     }
 
@@ -136,6 +193,11 @@ impl Validation {
     /// The accepted audiences (empty: `aud` not checked).
     pub fn audiences(&self) -> &[String] {
         &self.audiences
+    }
+
+    /// The required `azp`, if any.
+    pub fn authorized_party(&self) -> Option<&str> {
+        self.authorized_party.as_deref()
     }
 
     /// The token size cap in bytes.
@@ -195,6 +257,19 @@ impl Validation {
                 });
             }
         }
+        if let Some(expected) = &self.authorized_party {
+            match reg.azp {
+                StrClaim::Absent => return Err(missing("azp")),
+                StrClaim::Invalid => return Err(invalid("azp")),
+                StrClaim::Str(found) if found != expected.as_str() => {
+                    return Err(JwtError::WrongAuthorizedParty {
+                        expected: expected.clone(),
+                        found: echo(&found),
+                    });
+                }
+                StrClaim::Str(_) => {}
+            }
+        }
         Ok(())
     }
 }
@@ -213,6 +288,8 @@ struct Registered<'a> {
     iss: StrClaim<'a>,
     #[serde(default, borrow)]
     aud: AudClaim<'a>,
+    #[serde(default, borrow)]
+    azp: StrClaim<'a>,
 }
 
 fn date(c: DateClaim, name: &str) -> Result<Option<u64>, JwtError> {
@@ -326,5 +403,83 @@ mod tests {
         // Not configured: not checked.
         let v = Validation::app_jwt();
         assert!(check(&v, r#"{"exp":2000000000,"iss":"Sentinel","aud":5}"#).is_ok());
+        assert!(check(&v, r#"{"exp":2000000000,"iss":"Sentinel","azp":5}"#).is_ok());
+    }
+
+    #[test]
+    fn authorized_party_match_mismatch_missing() {
+        let v = Validation::new().with_authorized_party("cid");
+        assert_eq!(v.authorized_party(), Some("cid"));
+        assert_eq!(check(&v, r#"{"exp":2000000000,"azp":"cid"}"#), Ok(()));
+        assert_eq!(
+            check(&v, r#"{"exp":2000000000,"azp":"other-app"}"#),
+            Err(JwtError::WrongAuthorizedParty {
+                expected: "cid".into(),
+                found: "other-app".into()
+            })
+        );
+        // Case-sensitive, no trimming.
+        assert!(check(&v, r#"{"exp":2000000000,"azp":"CID"}"#).is_err());
+        assert!(check(&v, r#"{"exp":2000000000,"azp":"cid "}"#).is_err());
+        assert_eq!(check(&v, r#"{"exp":2000000000}"#), Err(missing("azp")));
+        for bad in [r#"5"#, r#"null"#, r#"["cid"]"#, r#"{"a":"cid"}"#] {
+            assert_eq!(
+                check(&v, &format!(r#"{{"exp":2000000000,"azp":{bad}}}"#)),
+                Err(invalid("azp")),
+                "{bad}"
+            );
+        }
+        // Escaped JSON compares by value.
+        assert_eq!(check(&v, r#"{"exp":2000000000,"azp":"\u0063id"}"#), Ok(()));
+        // A long found value is truncated in the error.
+        let long = "x".repeat(500);
+        match check(&v, &format!(r#"{{"exp":2000000000,"azp":"{long}"}}"#)) {
+            Err(JwtError::WrongAuthorizedParty { found, .. }) => assert!(found.len() < 80),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn app_jwt_for_pins_account_and_client() {
+        let v = Validation::app_jwt_for("123456", "cid");
+        assert_eq!(v.issuer(), Some("Sentinel"));
+        assert_eq!(v.audiences(), ["le123456"]);
+        let ok = r#"{"exp":2000000000,"iss":"Sentinel","aud":"le123456","azp":"cid"}"#;
+        assert_eq!(check(&v, ok), Ok(()));
+        // aud as an array (RFC 7519 §4.1.3): one match is enough.
+        let arr = r#"{"exp":2000000000,"iss":"Sentinel","aud":["x","le123456"],"azp":"cid"}"#;
+        assert_eq!(check(&v, arr), Ok(()));
+        // Another account, as a string or an array.
+        let other = r#"{"exp":2000000000,"iss":"Sentinel","aud":"le999999","azp":"cid"}"#;
+        assert_eq!(
+            check(&v, other),
+            Err(JwtError::WrongAudience {
+                expected: vec!["le123456".into()],
+                found: vec!["le999999".into()]
+            })
+        );
+        let other_arr =
+            r#"{"exp":2000000000,"iss":"Sentinel","aud":["le1234567","123456"],"azp":"cid"}"#;
+        assert!(matches!(
+            check(&v, other_arr),
+            Err(JwtError::WrongAudience { .. })
+        ));
+        let empty_arr = r#"{"exp":2000000000,"iss":"Sentinel","aud":[],"azp":"cid"}"#;
+        assert!(matches!(
+            check(&v, empty_arr),
+            Err(JwtError::WrongAudience { .. })
+        ));
+        // Right account, another application.
+        let other_app = r#"{"exp":2000000000,"iss":"Sentinel","aud":"le123456","azp":"evil"}"#;
+        assert!(matches!(
+            check(&v, other_app),
+            Err(JwtError::WrongAuthorizedParty { .. })
+        ));
+        // Missing either.
+        let no_aud = r#"{"exp":2000000000,"iss":"Sentinel","azp":"cid"}"#;
+        assert_eq!(check(&v, no_aud), Err(missing("aud")));
+        let no_azp = r#"{"exp":2000000000,"iss":"Sentinel","aud":"le123456"}"#;
+        assert_eq!(check(&v, no_azp), Err(missing("azp")));
+        assert_eq!(app_jwt_audience("81823118"), "le81823118");
     }
 }
