@@ -75,7 +75,7 @@ mod well_known;
 pub mod jwt;
 
 pub use app_token::{AppJwtVersion, AppTokenResponse, parse_app_token_response};
-pub use authorize::{CallbackError, State, parse_callback};
+pub use authorize::{CallbackError, PkceChallenge, State, parse_callback};
 pub use cache::{
     Cached, Expiry, Freshness, Outcome, Poll, RefreshPolicy, Renewal, RenewingCache, Waiter,
 };
@@ -98,7 +98,8 @@ pub use response::{BodyLimit, MAX_BODY_BYTES, success_body};
 pub use retry::{Operation, RetryPolicy, jitter_seed};
 pub use revoke::parse_revoke_response;
 pub use secret::{
-    AccessToken, AppJwt, AuthorizationCode, ClientSecret, ConsumerJws, IdToken, RefreshToken,
+    AccessToken, AppJwt, AuthorizationCode, ClientSecret, CodeVerifier, ConsumerJws, IdToken,
+    RefreshToken,
 };
 pub use sentinel::Sentinel;
 pub use time::UnixTime;

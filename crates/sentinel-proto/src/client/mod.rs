@@ -5,6 +5,7 @@
 //! `sentinel-isahc` are such transports; a test can be one too.
 
 mod config;
+mod pkce;
 mod transport;
 #[cfg(feature = "jwt")]
 mod verify;
