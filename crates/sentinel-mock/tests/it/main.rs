@@ -11,4 +11,5 @@ mod faults;
 mod hostile;
 mod lifecycle;
 mod observability;
+mod pkce;
 mod user_flow;
