@@ -84,7 +84,7 @@ pub use client::{
     Transport,
 };
 pub use consumer::{consumer_jws_request, parse_consumer_jws_response};
-pub use domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
+pub use domain::{DomainApi, LIVEPERSON_DOMAIN, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
 pub use error::{
     BodyError, Error, InputError, JsonErrorKind, RawBody, RetryAfter, TransportError,
     TransportErrorKind,

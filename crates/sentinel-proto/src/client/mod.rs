@@ -76,7 +76,8 @@ impl<T: Transport> Client<T> {
         let ttl = RefreshPolicy::ttl(config.domain_ttl);
         Self {
             inner: Arc::new(Inner {
-                domain: DomainApi::new(config.csds.clone(), config.account.clone()),
+                domain: DomainApi::new(config.csds.clone(), config.account.clone())
+                    .with_allowed_domains(&config.allowed_domains),
                 sentinel: RenewingCache::new(ttl),
                 idp: RenewingCache::new(ttl),
                 app_jwt: RenewingCache::new(config.refresh),
