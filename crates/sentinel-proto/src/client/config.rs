@@ -159,10 +159,10 @@ impl ClientConfig {
     pub fn with_allowed_domains<I, S>(mut self, domains: I) -> Self
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
         self.allowed_domains
-            .extend(domains.into_iter().map(Into::into));
+            .extend(domains.into_iter().map(|d| d.as_ref().to_owned()));
         self
     }
 
