@@ -33,7 +33,8 @@
 //! | [`Endpoint::Consumer`] | `POST /api/account/{a}/consumer` (IdP ConsumerJWS) |
 //!
 //! The Domain API answers `sentinel` and `idp` with the emulator's own
-//! `127.0.0.1:<port>` (a bare host, as the real API). An unknown account or path
+//! `127.0.0.1:<port>` (a bare host, as the real API), or with
+//! [`MockConfig::advertised_host`] when set. An unknown account or path
 //! is 404, a wrong method 405, a wrong `Content-Type` or a `v` other than `1.0`
 //! or `2.0` 400. OAuth errors are RFC 6749 §5.2 JSON: `invalid_request` (400),
 //! `invalid_client` (401 with `WWW-Authenticate`), `invalid_grant` (400),

@@ -201,9 +201,10 @@ fn ring_eq(a: &[u8], b: &[u8]) -> bool {
 
 fn services(s: &Shared, account: &str) -> Vec<Value> {
     let entry = |service: &str, host: &str| json!({"service": service, "account": account, "baseURI": host});
+    let own = s.config.advertised_host.as_deref().unwrap_or(&s.host);
     vec![
-        entry("sentinel", &s.host),
-        entry("idp", &s.host),
+        entry("sentinel", own),
+        entry("idp", own),
         entry("agentVep", "va.agentvep.liveperson.net"),
         entry("asyncMessagingEnt", "va.msg.liveperson.net"),
     ]

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod advertised_host;
 mod app_token;
 mod binary;
 mod consumer;
