@@ -69,6 +69,11 @@ pub struct Location {
     /// Domain API host to discover Sentinel through.
     #[arg(long, value_name = "HOST", default_value = "api.liveperson.net")]
     pub csds: String,
+    /// Also accept discovered hosts under this domain (private deployments;
+    /// repeatable). By default they must be under liveperson.net, be the Domain
+    /// API's own host, or be loopback next to a loopback Domain API.
+    #[arg(long = "allow-domain", value_name = "DOMAIN")]
+    pub allow_domains: Vec<String>,
 }
 
 /// Account and client.
@@ -99,6 +104,9 @@ pub struct DomainArgs {
     /// Service name.
     #[arg(long, default_value = "sentinel")]
     pub service: String,
+    /// Also accept a host under this domain (repeatable); see `app-token --help`.
+    #[arg(long = "allow-domain", value_name = "DOMAIN")]
+    pub allow_domains: Vec<String>,
 }
 
 /// `app-token`

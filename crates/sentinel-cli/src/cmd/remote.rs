@@ -37,7 +37,9 @@ fn client_secret(app: &App) -> Result<ClientSecret, Failure> {
 }
 
 fn located(config: ClientConfig, location: &Location) -> Result<ClientConfig, Failure> {
-    let config = config.with_csds(host("csds", &location.csds)?);
+    let config = config
+        .with_csds(host("csds", &location.csds)?)
+        .with_allowed_domains(&location.allow_domains);
     Ok(match &location.domain {
         Some(d) => config.with_sentinel_host(host("domain", d)?),
         None => config,
@@ -59,7 +61,8 @@ fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
 
 /// `sentinel domain`
 pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
-    let api = DomainApi::new(host("csds", &a.csds)?, AccountId::new(a.account.as_str())?);
+    let api = DomainApi::new(host("csds", &a.csds)?, AccountId::new(a.account.as_str())?)
+        .with_allowed_domains(&a.allow_domains);
     let request = api.service_request(&a.service)?;
     // The Domain API needs no credentials: a client with a placeholder secret
     // sends the request, which carries none.
