@@ -4,7 +4,8 @@
 //! every request as an [`http::Request<Vec<u8>>`], parses every answer from an
 //! [`http::Response`] of bytes, verifies JWTs, and keeps token lifetimes — without
 //! sockets, an async runtime or a clock. Time is a parameter ([`UnixTime`]);
-//! randomness is drawn once, for [`State`], and can be injected.
+//! randomness is drawn only for [`State`] and the opt-in PKCE [`CodeVerifier`], and
+//! can be injected (`from_random_bytes`).
 //!
 //! Bring your own HTTP stack, or use `sentinel-reqwest` (async) or
 //! `sentinel-isahc` (blocking), which drive this crate.
