@@ -69,6 +69,11 @@ pub struct Location {
     /// Domain API host to discover Sentinel through.
     #[arg(long, value_name = "HOST", default_value = "api.liveperson.net")]
     pub csds: String,
+    /// Also accept discovered hosts under this domain (private deployments;
+    /// repeatable). By default they must be under liveperson.net, be the Domain
+    /// API's own host, or be loopback next to a loopback Domain API.
+    #[arg(long = "allow-domain", value_name = "DOMAIN")]
+    pub allow_domains: Vec<String>,
 }
 
 /// Account and client.
@@ -99,6 +104,9 @@ pub struct DomainArgs {
     /// Service name.
     #[arg(long, default_value = "sentinel")]
     pub service: String,
+    /// Also accept a host under this domain (repeatable); see `app-token --help`.
+    #[arg(long = "allow-domain", value_name = "DOMAIN")]
+    pub allow_domains: Vec<String>,
 }
 
 /// `app-token`
@@ -126,6 +134,11 @@ pub struct AuthorizeUrlArgs {
     /// Redirect URI (required when more than one is registered).
     #[arg(long, value_name = "U")]
     pub redirect_uri: Option<String>,
+    /// Add a PKCE challenge (RFC 7636, S256) and print its code verifier; pass
+    /// that to `exchange` in SENTINEL_CODE_VERIFIER. Off by default: Sentinel's
+    /// documentation does not mention PKCE.
+    #[arg(long)]
+    pub pkce: bool,
     #[command(flatten)]
     pub location: Location,
 }
@@ -135,9 +148,12 @@ pub struct AuthorizeUrlArgs {
 pub struct ExchangeArgs {
     #[command(flatten)]
     pub app: App,
-    /// The authorization code from the callback.
-    #[arg(long, value_name = "X")]
-    pub code: String,
+    /// `-`: read the authorization code from stdin. Without it the code comes
+    /// from SENTINEL_CODE. A code itself is refused here: the command line is
+    /// visible to other users (ps). The PKCE verifier, if any, comes from
+    /// SENTINEL_CODE_VERIFIER.
+    #[arg(long, value_name = "-")]
+    pub code: Option<String>,
     /// The redirect URI sent to authorize, if one was.
     #[arg(long, value_name = "U")]
     pub redirect_uri: Option<String>,

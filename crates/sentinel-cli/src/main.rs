@@ -6,9 +6,11 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod argv;
 mod cmd;
 mod output;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -25,7 +27,9 @@ fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            let failure = Failure::Usage(usage_message(&e));
+            // clap quotes arguments it could not place; any that may be a token
+            // or a code is redacted first (argv.rs).
+            let failure = Failure::Usage(usage_message(&argv::render(&e, false)));
             // The arguments did not parse, so `--json` is looked for by hand: a
             // script that asked for JSON gets JSON for this error too.
             if std::env::args_os()
@@ -35,7 +39,7 @@ fn main() -> ExitCode {
             {
                 output::Out::new(true).error(&failure);
             } else {
-                let _ = e.print();
+                eprint!("{}", argv::render(&e, std::io::stderr().is_terminal()));
             }
             return ExitCode::from(failure.code());
         }
@@ -79,9 +83,9 @@ impl Failure {
     }
 }
 
-/// clap's message without its `error: ` prefix, tip and usage lines.
-fn usage_message(e: &clap::Error) -> String {
-    let text = e.render().to_string();
+/// clap's (redacted, unstyled) message without its `error: ` prefix, tip and
+/// usage lines.
+fn usage_message(text: &str) -> String {
     let first = text.lines().next().unwrap_or_default();
     first.strip_prefix("error: ").unwrap_or(first).to_owned()
 }

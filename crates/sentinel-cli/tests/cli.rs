@@ -67,6 +67,8 @@ fn sentinel() -> Command {
     let mut c = Command::cargo_bin("sentinel").unwrap();
     c.env_remove("SENTINEL_CLIENT_SECRET")
         .env_remove("SENTINEL_REFRESH_TOKEN")
+        .env_remove("SENTINEL_CODE")
+        .env_remove("SENTINEL_CODE_VERIFIER")
         .env_remove("RUST_LOG")
         .env_remove("NO_COLOR")
         .timeout(Duration::from_secs(60));
@@ -548,7 +550,10 @@ fn code_from_browser(m: &MockHandle) -> String {
 fn exchange_refresh_revoke() {
     let m = mock();
     let code = code_from_browser(&m);
-    let v = run(&mut with_app(&m, &["exchange", "--code", &code, "--json"])).json();
+    // The code on stdin (never on the command line: cli_argv.rs).
+    let mut c = with_app(&m, &["exchange", "--code", "-", "--json"]);
+    c.write_stdin(format!("{code}\n"));
+    let v = run(&mut c).json();
     assert_eq!(v["token_type"], "Bearer");
     assert!(!v["access_token"].as_str().unwrap().is_empty());
     assert!(v["expires_in"].as_u64().unwrap() > 0);
@@ -562,8 +567,10 @@ fn exchange_refresh_revoke() {
         run(sentinel().args(["verify", id, "--jwks", &jwks, "--iss", "sentinel", "--json"])).json();
     assert_eq!(claims["verified"], true);
 
-    // A code is single use.
-    run(&mut with_app(&m, &["exchange", "--code", &code])).fails(3, "invalid_grant");
+    // A code is single use (here from the environment).
+    let mut c = with_app(&m, &["exchange"]);
+    c.env("SENTINEL_CODE", &code);
+    run(&mut c).fails(3, "invalid_grant");
 
     // Refresh, token from the environment; human output.
     let mut c = with_app(&m, &["refresh"]);
@@ -627,11 +634,12 @@ fn refresh_token_sources() {
 
     // Both from the right places: secret on stdin, token in the environment.
     let code = code_from_browser(&m);
-    let rt =
-        run(&mut with_app(&m, &["exchange", "--code", &code, "--json"])).json()["refresh_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let mut c = with_app(&m, &["exchange", "--json"]);
+    c.env("SENTINEL_CODE", &code);
+    let rt = run(&mut c).json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut c = with_app(&m, &["refresh", "--client-secret-stdin", "--json"]);
     c.env_remove("SENTINEL_CLIENT_SECRET")
         .env("SENTINEL_REFRESH_TOKEN", &rt)
@@ -1378,11 +1386,9 @@ fn secret_never_printed_on_success_or_verbose() {
         assert!(!r.stderr.contains('\x1b'), "{args:?}: no colour in a pipe");
     }
     let code = code_from_browser(&m);
-    run(&mut with_app(
-        &m,
-        &["exchange", "--code", &code, "--verbose"],
-    ))
-    .ok();
+    let mut c = with_app(&m, &["exchange", "--verbose"]);
+    c.env("SENTINEL_CODE", &code);
+    run(&mut c).ok();
 }
 
 #[test]
@@ -1400,11 +1406,9 @@ fn secret_never_printed_on_error_paths() {
     let r = run(&mut with_app(&m, &["app-token", "--json"]));
     assert_eq!(r.code, 3);
     assert!(r.stderr.contains("invalid_client"));
-    run(&mut with_app(
-        &m,
-        &["exchange", "--code", "made-up", "--verbose"],
-    ))
-    .fails_after_logs(3, "invalid_client");
+    let mut c = with_app(&m, &["exchange", "--verbose"]);
+    c.env("SENTINEL_CODE", "made-up");
+    run(&mut c).fails_after_logs(3, "invalid_client");
     let mut c = with_app(&m, &["refresh", "--verbose"]);
     c.env("SENTINEL_REFRESH_TOKEN", "made-up");
     run(&mut c).fails_after_logs(3, "invalid_client");

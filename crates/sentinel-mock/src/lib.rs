@@ -33,7 +33,8 @@
 //! | [`Endpoint::Consumer`] | `POST /api/account/{a}/consumer` (IdP ConsumerJWS) |
 //!
 //! The Domain API answers `sentinel` and `idp` with the emulator's own
-//! `127.0.0.1:<port>` (a bare host, as the real API). An unknown account or path
+//! `127.0.0.1:<port>` (a bare host, as the real API), or with
+//! [`MockConfig::advertised_host`] when set. An unknown account or path
 //! is 404, a wrong method 405, a wrong `Content-Type` or a `v` other than `1.0`
 //! or `2.0` 400. OAuth errors are RFC 6749 §5.2 JSON: `invalid_request` (400),
 //! `invalid_client` (401 with `WWW-Authenticate`), `invalid_grant` (400),
@@ -43,6 +44,14 @@
 //!
 //! - **Codes** are single-use (consumed by the first exchange, even a failed one)
 //!   and expire after [`Lifetimes::code`].
+//! - **PKCE** (RFC 7636), which Sentinel's documentation does not mention: an
+//!   authorize request may carry `code_challenge` with
+//!   `code_challenge_method=S256`; the code then remembers it, and its exchange
+//!   must send the matching `code_verifier`, else `invalid_grant` (400). A missing
+//!   or other method (`plain` included), or a challenge that is not 43 base64url
+//!   characters, redirects back with `invalid_request`. A `code_verifier` for a
+//!   code issued without a challenge is `invalid_grant` too (no downgrade,
+//!   RFC 9700 §2.1.1).
 //! - **Refresh tokens rotate**: every refresh answers a new refresh token and the
 //!   one presented stops working at once, so a client that keeps using an old one
 //!   gets `invalid_grant`. Refresh tokens do not expire otherwise. A refresh answer

@@ -11,6 +11,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use crate::config::MockClient;
@@ -199,9 +201,10 @@ fn ring_eq(a: &[u8], b: &[u8]) -> bool {
 
 fn services(s: &Shared, account: &str) -> Vec<Value> {
     let entry = |service: &str, host: &str| json!({"service": service, "account": account, "baseURI": host});
+    let own = s.config.advertised_host.as_deref().unwrap_or(&s.host);
     vec![
-        entry("sentinel", &s.host),
-        entry("idp", &s.host),
+        entry("sentinel", own),
+        entry("idp", own),
         entry("agentVep", "va.agentvep.liveperson.net"),
         entry("asyncMessagingEnt", "va.msg.liveperson.net"),
     ]
@@ -256,12 +259,16 @@ async fn authorize(State(s): St, Path(account): Path<String>, RawQuery(q): RawQu
         let state = one("state")?;
         let mut back = url::form_urlencoded::Serializer::new(String::new());
         let response_type = one("response_type")?.filter(|r| !r.is_empty());
+        let pkce = pkce_challenge(one("code_challenge")?, one("code_challenge_method")?);
         if response_type.is_none() {
             back.append_pair("error", "invalid_request");
             back.append_pair("error_description", "missing parameter response_type");
         } else if response_type != Some("code") {
             back.append_pair("error", "unsupported_response_type");
             back.append_pair("error_description", "response_type must be code");
+        } else if let Err(why) = pkce {
+            back.append_pair("error", "invalid_request");
+            back.append_pair("error_description", why);
         } else {
             let code = opaque("code-");
             lock(&s.codes).insert(
@@ -271,6 +278,7 @@ async fn authorize(State(s): St, Path(account): Path<String>, RawQuery(q): RawQu
                     client_id: client.id.clone(),
                     redirect_uri: sent_redirect.map(str::to_owned),
                     expires_at: s.now() + s.config.lifetimes.code.as_secs(),
+                    code_challenge: pkce.ok().flatten().map(str::to_owned),
                 },
             );
             back.append_pair("code", &code);
@@ -283,6 +291,53 @@ async fn authorize(State(s): St, Path(account): Path<String>, RawQuery(q): RawQu
         Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
     })();
     result.unwrap_or_else(|r| r)
+}
+
+/// The PKCE challenge of an authorize request (RFC 7636 §4.3), if any. Only S256
+/// is supported: `plain`, an absent method (which means `plain`) or any other is
+/// refused (§4.4.1), and so is a challenge that is not 43 base64url characters.
+fn pkce_challenge<'a>(
+    challenge: Option<&'a str>,
+    method: Option<&str>,
+) -> Result<Option<&'a str>, &'static str> {
+    match (challenge, method) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err("code_challenge_method without code_challenge"),
+        (Some(_), m) if m != Some("S256") => {
+            Err("code_challenge_method must be S256 (plain is not supported)")
+        }
+        (Some(c), _)
+            if c.len() == 43
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Ok(Some(c))
+        }
+        (Some(_), _) => Err("code_challenge must be 43 base64url characters"),
+    }
+}
+
+/// Checks the code exchange's `code_verifier` against the authorize challenge
+/// (RFC 7636 §4.6). A verifier sent for a code issued without a challenge is
+/// refused too (RFC 9700 §2.1.1: no PKCE downgrade).
+fn pkce_verify(challenge: Option<&str>, verifier: Option<&str>) -> Result<(), &'static str> {
+    match (challenge, verifier) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err("code_verifier sent but authorize had no code_challenge"),
+        (Some(_), None) => Err("missing code_verifier"),
+        (Some(c), Some(v)) => {
+            let shape = (43..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+            let digest = ring::digest::digest(&ring::digest::SHA256, v.as_bytes());
+            let computed = URL_SAFE_NO_PAD.encode(digest.as_ref());
+            if shape && ring_eq(computed.as_bytes(), c.as_bytes()) {
+                Ok(())
+            } else {
+                Err("code_verifier does not match code_challenge")
+            }
+        }
+    }
 }
 
 // ---- token, refresh, revoke ----------------------------------------------
@@ -376,6 +431,8 @@ async fn token(
             if param(&p, "redirect_uri")? != grant.redirect_uri.as_deref() {
                 return Err(invalid_grant("redirect_uri does not match authorize"));
             }
+            pkce_verify(grant.code_challenge.as_deref(), param(&p, "code_verifier")?)
+                .map_err(invalid_grant)?;
             Ok(user_tokens(&s, &account, client, true, fault))
         } else {
             let rt = required(&p, "refresh_token")?;

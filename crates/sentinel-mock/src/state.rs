@@ -32,6 +32,8 @@ pub(crate) struct CodeGrant {
     pub(crate) client_id: String,
     pub(crate) redirect_uri: Option<String>,
     pub(crate) expires_at: u64,
+    /// The PKCE S256 `code_challenge` sent to authorize, if one was (RFC 7636).
+    pub(crate) code_challenge: Option<String>,
 }
 
 pub(crate) struct RefreshGrant {

@@ -1,5 +1,6 @@
-//! The authorize step: the URL the browser goes to, the CSRF state, and the
-//! callback that comes back (RFC 6749 §4.1.1-4.1.2).
+//! The authorize step: the URL the browser goes to, the CSRF state, the optional
+//! PKCE challenge (RFC 7636), and the callback that comes back
+//! (RFC 6749 §4.1.1-4.1.2).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::error::{Error, InputError};
 use crate::oauth_error::OAuthError;
 use crate::redirect::RedirectUri;
-use crate::secret::AuthorizationCode;
+use crate::secret::{AuthorizationCode, CodeVerifier};
 use crate::sentinel::Sentinel;
 
 /// Shortest caller-supplied state accepted: below this it is guessable.
@@ -71,6 +72,42 @@ impl std::fmt::Debug for State {
     }
 }
 
+/// A PKCE code challenge (RFC 7636 §4.2), method S256:
+/// `BASE64URL(SHA256(ASCII(code_verifier)))`. The `plain` method is not offered.
+///
+/// The challenge is public (it goes into the authorize URL); the verifier it is
+/// made from is not, and cannot be recovered from it.
+///
+/// ```
+/// use sentinel_proto::{CodeVerifier, PkceChallenge};
+/// let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
+/// let challenge = PkceChallenge::s256(&verifier);
+/// assert_eq!(challenge.as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+/// assert_eq!(challenge.method(), "S256");
+/// # Ok::<(), sentinel_proto::InputError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PkceChallenge(String);
+
+impl PkceChallenge {
+    /// The S256 challenge of `verifier`.
+    pub fn s256(verifier: &CodeVerifier) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(verifier.secret().as_bytes());
+        Self(URL_SAFE_NO_PAD.encode(digest))
+    }
+
+    /// The `code_challenge` value (43 characters).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The `code_challenge_method`: always `S256`.
+    pub fn method(&self) -> &'static str {
+        "S256"
+    }
+}
+
 impl Sentinel {
     /// The URL to send the user's browser to. Never fetched by the client.
     ///
@@ -89,6 +126,44 @@ impl Sentinel {
         redirect_uri: Option<&RedirectUri>,
         state: &State,
     ) -> Result<url::Url, Error> {
+        self.authorize_url_with(redirect_uri, state, None)
+    }
+
+    /// The authorize URL with a PKCE challenge (RFC 7636 §4.3): `code_challenge`
+    /// and `code_challenge_method=S256` after `state`. Keep the verifier for
+    /// [`Sentinel::exchange_code_request_pkce`]; it never goes into the URL.
+    ///
+    /// Sentinel's documentation does not mention PKCE: use this only with a
+    /// deployment known to check it (a server that ignores the parameters still
+    /// works, without the protection).
+    ///
+    /// ```
+    /// # use sentinel_proto::*;
+    /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
+    /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
+    /// let state = State::new("0123456789abcdef")?;
+    /// let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
+    /// let url = s.authorize_url_pkce(None, &state, &verifier.challenge())?;
+    /// assert_eq!(url.as_str(), "https://va.sentinel.liveperson.net/sentinel/api/account/123456/authorize\
+    ///     ?v=1.0&response_type=code&client_id=cid&state=0123456789abcdef\
+    ///     &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn authorize_url_pkce(
+        &self,
+        redirect_uri: Option<&RedirectUri>,
+        state: &State,
+        challenge: &PkceChallenge,
+    ) -> Result<url::Url, Error> {
+        self.authorize_url_with(redirect_uri, state, Some(challenge))
+    }
+
+    fn authorize_url_with(
+        &self,
+        redirect_uri: Option<&RedirectUri>,
+        state: &State,
+        challenge: Option<&PkceChallenge>,
+    ) -> Result<url::Url, Error> {
         let mut pairs = vec![
             ("v", self.version.as_str()),
             ("response_type", "code"),
@@ -98,6 +173,10 @@ impl Sentinel {
             pairs.push(("redirect_uri", r.as_str()));
         }
         pairs.push(("state", state.as_str()));
+        if let Some(c) = challenge {
+            pairs.push(("code_challenge", c.as_str()));
+            pairs.push(("code_challenge_method", c.method()));
+        }
         let s = format!(
             "{}/authorize?{}",
             self.account_base(),

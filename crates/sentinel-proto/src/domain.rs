@@ -1,5 +1,7 @@
 //! LivePerson's Domain API ("CSDS"): which host serves a service for an account.
 
+use std::sync::Arc;
+
 use http::{Request, Response, StatusCode};
 use serde::Deserialize;
 
@@ -18,7 +20,18 @@ pub const SERVICE_IDP: &str = "idp";
 /// Longest service name accepted.
 const MAX_SERVICE: usize = 64;
 
+/// The domain every discovered host may be under: LivePerson's.
+pub const LIVEPERSON_DOMAIN: &str = "liveperson.net";
+
 /// The Domain API of one account.
+///
+/// A `baseURI` becomes the host of requests that carry the client secret, so
+/// beyond being a bare host it must be *allowed*: under `liveperson.net`
+/// (`va.sentinel.liveperson.net`, not `evilliveperson.net` nor
+/// `liveperson.net.evil.com`), or the Domain API's own host or a subdomain of it,
+/// or — when the Domain API is on loopback, as a local emulator — a loopback
+/// host. Anything else is [`BodyError::HostNotAllowed`] unless
+/// [`DomainApi::with_allowed_domains`] added its domain.
 ///
 /// ```
 /// use sentinel_proto::{AccountId, DomainApi, Host};
@@ -36,12 +49,67 @@ const MAX_SERVICE: usize = 64;
 pub struct DomainApi {
     csds: Host,
     account: AccountId,
+    /// Domains added to the default list, normalised (see `normalise_domain`).
+    allowed: Arc<[String]>,
 }
 
 impl DomainApi {
-    /// The Domain API at `csds` for `account`.
+    /// The Domain API at `csds` for `account`, with the default allow-list.
     pub fn new(csds: Host, account: AccountId) -> Self {
-        Self { csds, account }
+        Self {
+            csds,
+            account,
+            allowed: Arc::from([]),
+        }
+    }
+
+    /// Also allows discovered hosts under these domains (private deployments):
+    /// each entry is a DNS name, matched with its subdomains at a dot boundary
+    /// (`corp.example` allows `sentinel.corp.example`, not `evilcorp.example`),
+    /// or an IP address, matched exactly. Case, a leading `*.` or `.` and a
+    /// trailing `.` are ignored; empty entries are skipped. Adds to the list:
+    /// `liveperson.net` stays allowed.
+    ///
+    /// ```
+    /// use sentinel_proto::{AccountId, BodyError, DomainApi, Error, Host};
+    /// let resp = http::Response::new(
+    ///     br#"{"service":"sentinel","baseURI":"sentinel.corp.example"}"#.to_vec());
+    /// let api = DomainApi::new(Host::csds(), AccountId::new("123456")?);
+    /// assert!(matches!(api.parse_service(&resp, "sentinel"),
+    ///     Err(Error::InvalidBody { reason: BodyError::HostNotAllowed { .. }, .. })));
+    /// let api = api.with_allowed_domains(["corp.example"]);
+    /// assert_eq!(api.parse_service(&resp, "sentinel")?.authority(), "sentinel.corp.example");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_allowed_domains<I, S>(mut self, domains: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut all: Vec<String> = self.allowed.to_vec();
+        all.extend(
+            domains
+                .into_iter()
+                .filter_map(|d| normalise_domain(d.as_ref())),
+        );
+        self.allowed = all.into();
+        self
+    }
+
+    /// Whether a host named by this Domain API would be accepted (see the
+    /// type's documentation).
+    ///
+    /// ```
+    /// use sentinel_proto::{AccountId, DomainApi, Host};
+    /// let api = DomainApi::new(Host::csds(), AccountId::new("123456")?);
+    /// assert!(api.allows(&Host::parse("va.sentinel.liveperson.net")?));
+    /// assert!(!api.allows(&Host::parse("evilliveperson.net")?));
+    /// assert!(!api.allows(&Host::parse("liveperson.net.evil.com")?));
+    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// ```
+    pub fn allows(&self, host: &Host) -> bool {
+        allowed(&self.csds, &self.allowed, host)
     }
 
     /// The Domain API host.
@@ -137,6 +205,7 @@ impl DomainApi {
         Ok(ServiceList {
             status: resp.status(),
             csds: self.csds.clone(),
+            allowed: Arc::clone(&self.allowed),
             entries,
         })
     }
@@ -146,14 +215,70 @@ impl DomainApi {
     }
 
     fn host_of(&self, status: StatusCode, e: &Entry) -> Result<Host, Error> {
-        Host::from_base_uri(&e.base_uri, &self.csds).map_err(|reason| Error::InvalidBody {
-            status,
-            reason: BodyError::InvalidBaseUri {
-                service: e.service.clone(),
-                reason,
-            },
-        })
+        checked_host(status, &self.csds, &self.allowed, &e.service, &e.base_uri)
     }
+}
+
+/// A `baseURI` as a host: valid, then allowed.
+fn checked_host(
+    status: StatusCode,
+    csds: &Host,
+    extra: &[String],
+    service: &str,
+    base_uri: &str,
+) -> Result<Host, Error> {
+    let invalid = |reason| Error::InvalidBody { status, reason };
+    let host = Host::from_base_uri(base_uri, csds).map_err(|reason| {
+        invalid(BodyError::InvalidBaseUri {
+            service: service.to_owned(),
+            reason,
+        })
+    })?;
+    if !allowed(csds, extra, &host) {
+        return Err(invalid(BodyError::HostNotAllowed {
+            service: service.to_owned(),
+            host: host.authority().to_owned(),
+        }));
+    }
+    Ok(host)
+}
+
+/// The allow-list rule of [`DomainApi`].
+fn allowed(csds: &Host, extra: &[String], host: &Host) -> bool {
+    let name = host.name();
+    let under = |domain: &str| {
+        name == domain
+            || (!host.is_ip()
+                && name
+                    .strip_suffix(domain)
+                    .is_some_and(|rest| rest.ends_with('.')))
+    };
+    under(LIVEPERSON_DOMAIN)
+        || under(csds.name())
+        || (csds.is_loopback() && host.is_loopback())
+        || extra.iter().any(|d| under(d))
+}
+
+/// An allow-list entry as compared: lowercase, no `*.`/`.` prefix, no trailing
+/// dot, IPv6 in brackets; `None` if nothing is left.
+fn normalise_domain(d: &str) -> Option<String> {
+    let d = d.trim().to_ascii_lowercase();
+    let d = d.strip_prefix("*.").unwrap_or(&d);
+    let d = d.trim_start_matches('.').trim_end_matches('.');
+    if d.is_empty() {
+        return None;
+    }
+    Some(match d.parse::<std::net::Ipv6Addr>() {
+        Ok(ip) => format!("[{ip}]"),
+        Err(_) => match d
+            .strip_prefix('[')
+            .and_then(|x| x.strip_suffix(']'))
+            .and_then(|x| x.parse::<std::net::Ipv6Addr>().ok())
+        {
+            Some(ip) => format!("[{ip}]"),
+            None => d.to_owned(),
+        },
+    })
 }
 
 fn check_service(service: &str) -> Result<(), InputError> {
@@ -179,15 +304,18 @@ fn check_service(service: &str) -> Result<(), InputError> {
 #[derive(Clone, Debug)]
 pub struct ServiceList {
     status: StatusCode,
-    /// Decides the scheme of loopback answers, as in [`Host::from_base_uri`].
+    /// Decides the scheme of loopback answers, as in [`Host::from_base_uri`], and
+    /// which hosts are allowed.
     csds: Host,
+    /// The domains the [`DomainApi`] added to the allow-list.
+    allowed: Arc<[String]>,
     /// Service name and raw `baseURI`.
     entries: Vec<(String, String)>,
 }
 
 impl ServiceList {
-    /// The host of `service`: an error if it is not listed or its `baseURI` is not
-    /// a bare host.
+    /// The host of `service`: an error if it is not listed, its `baseURI` is not
+    /// a bare host, or the host is not allowed (see [`DomainApi`]).
     pub fn host(&self, service: &str) -> Result<Host, Error> {
         let (name, base_uri) = self
             .entries
@@ -197,13 +325,7 @@ impl ServiceList {
                 status: self.status,
                 reason: BodyError::ServiceNotFound(service.to_owned()),
             })?;
-        Host::from_base_uri(base_uri, &self.csds).map_err(|reason| Error::InvalidBody {
-            status: self.status,
-            reason: BodyError::InvalidBaseUri {
-                service: name.clone(),
-                reason,
-            },
-        })
+        checked_host(self.status, &self.csds, &self.allowed, name, base_uri)
     }
 
     /// The names of the listed services.

@@ -256,6 +256,15 @@ pub enum BodyError {
     /// The Domain API answer does not list the service asked for.
     #[error("the Domain API lists no service `{0}`")]
     ServiceNotFound(String),
+    /// A Domain API `baseURI` is a valid host, but not under an allowed domain
+    /// (`liveperson.net`, the Domain API's own host, or one the caller added).
+    #[error("baseURI of service `{service}` is `{host}`, which is not under an allowed domain")]
+    HostNotAllowed {
+        /// The service it was given for.
+        service: String,
+        /// The host, `host[:port]` (a host name is not a secret).
+        host: String,
+    },
 }
 
 impl BodyError {

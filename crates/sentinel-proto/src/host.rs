@@ -159,6 +159,30 @@ impl Host {
         &self.authority
     }
 
+    /// The host without the port: a lowercase DNS name, an IPv4 address, or an
+    /// IPv6 address in brackets.
+    ///
+    /// ```
+    /// use sentinel_proto::Host;
+    /// assert_eq!(Host::parse("VA.Sentinel.LivePerson.net:8443")?.name(), "va.sentinel.liveperson.net");
+    /// assert_eq!(Host::parse("[::1]:80")?.name(), "[::1]");
+    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// ```
+    pub fn name(&self) -> &str {
+        let a = self.authority.as_str();
+        let end = match a.find(']') {
+            Some(i) => i + 1,
+            None => a.find(':').unwrap_or(a.len()),
+        };
+        a.get(..end).unwrap_or(a)
+    }
+
+    /// Whether the host is an IP address rather than a DNS name.
+    pub(crate) fn is_ip(&self) -> bool {
+        let n = self.name();
+        n.starts_with('[') || n.parse::<std::net::Ipv4Addr>().is_ok()
+    }
+
     /// Whether the host is loopback (127.0.0.0/8, ::1 or `localhost`).
     pub fn is_loopback(&self) -> bool {
         self.loopback

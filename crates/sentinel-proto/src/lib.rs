@@ -4,7 +4,8 @@
 //! every request as an [`http::Request<Vec<u8>>`], parses every answer from an
 //! [`http::Response`] of bytes, verifies JWTs, and keeps token lifetimes — without
 //! sockets, an async runtime or a clock. Time is a parameter ([`UnixTime`]);
-//! randomness is drawn once, for [`State`], and can be injected.
+//! randomness is drawn only for [`State`] and the opt-in PKCE [`CodeVerifier`], and
+//! can be injected (`from_random_bytes`).
 //!
 //! Bring your own HTTP stack, or use `sentinel-reqwest` (async) or
 //! `sentinel-isahc` (blocking), which drive this crate.
@@ -76,7 +77,7 @@ mod well_known;
 pub mod jwt;
 
 pub use app_token::{AppJwtVersion, AppTokenResponse, parse_app_token_response};
-pub use authorize::{CallbackError, State, parse_callback};
+pub use authorize::{CallbackError, PkceChallenge, State, parse_callback};
 pub use cache::{
     Cached, Expiry, Freshness, Outcome, Poll, RefreshPolicy, Renewal, RenewingCache, Waiter,
 };
@@ -85,7 +86,7 @@ pub use client::{
     Transport,
 };
 pub use consumer::{consumer_jws_request, parse_consumer_jws_response};
-pub use domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
+pub use domain::{DomainApi, LIVEPERSON_DOMAIN, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
 pub use error::{
     BodyError, Error, InputError, JsonErrorKind, RawBody, RetryAfter, TransportError,
     TransportErrorKind,
@@ -100,7 +101,8 @@ pub use response::{BodyLimit, MAX_BODY_BYTES, success_body};
 pub use retry::{Operation, RetryPolicy, jitter_seed};
 pub use revoke::parse_revoke_response;
 pub use secret::{
-    AccessToken, AppJwt, AuthorizationCode, ClientSecret, ConsumerJws, IdToken, RefreshToken,
+    AccessToken, AppJwt, AuthorizationCode, ClientSecret, CodeVerifier, ConsumerJws, IdToken,
+    RefreshToken,
 };
 pub use sentinel::Sentinel;
 pub use time::UnixTime;

@@ -1,23 +1,34 @@
-//! Secret-bearing strings: client secret, tokens, codes.
+//! Secret-bearing strings: client secret, tokens, codes, the PKCE verifier.
 //!
 //! Each is a newtype over [`secrecy::SecretString`]: zeroized on drop, `Debug` prints
 //! `[redacted]`, no `Display`, and the value is reached only through `secret()`,
 //! so it cannot end up in a log line or an error by accident.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::InputError;
 
 macro_rules! secret_type {
     ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Clone)]
-        pub struct $name(SecretString);
+        secret_type!(@common $(#[$meta])* $name);
 
         impl $name {
             /// Wraps a value. No validation: the server decides what it accepts.
             pub fn new(value: impl Into<String>) -> Self {
                 Self(SecretString::from(value.into()))
             }
+        }
+    };
+    // Everything but the constructor, for types that validate their value.
+    (@common $(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $name(SecretString);
 
+        impl $name {
             /// The secret value.
             ///
             /// # Security
@@ -110,3 +121,95 @@ secret_type!(
     /// ```
     ConsumerJws
 );
+secret_type!(
+    @common
+    /// A PKCE code verifier (RFC 7636 §4.1): kept by the client between authorize
+    /// and the code exchange, sent only in the exchange body. Its S256 challenge
+    /// ([`CodeVerifier::challenge`]) is what goes into the authorize URL.
+    ///
+    /// 43 to 128 characters from the unreserved set `[A-Za-z0-9-._~]`; generated
+    /// ones are 32 random bytes in base64url (43 characters, 256 bits).
+    ///
+    /// ```
+    /// use sentinel_proto::CodeVerifier;
+    /// let v = CodeVerifier::generate()?;
+    /// assert_eq!(v.secret().len(), 43);
+    /// assert_eq!(format!("{v:?}"), "CodeVerifier([redacted])");
+    /// assert!(CodeVerifier::new("too-short").is_err());
+    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// ```
+    CodeVerifier
+);
+
+/// Shortest verifier RFC 7636 §4.1 allows.
+const MIN_VERIFIER: usize = 43;
+/// Longest verifier RFC 7636 §4.1 allows.
+const MAX_VERIFIER: usize = 128;
+
+impl CodeVerifier {
+    /// 256 bits from the operating system's CSPRNG, base64url without padding
+    /// (RFC 7636 §4.1 recommends 32 octets).
+    pub fn generate() -> Result<Self, InputError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|_| InputError::Random)?;
+        let v = Self::from_random_bytes(bytes);
+        bytes.zeroize();
+        Ok(v)
+    }
+
+    /// A verifier from 32 bytes the caller drew from its own CSPRNG (or a test
+    /// seed).
+    ///
+    /// ```
+    /// // RFC 7636 Appendix B.
+    /// let v = sentinel_proto::CodeVerifier::from_random_bytes([
+    ///     116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186,
+    ///     22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+    /// ]);
+    /// assert_eq!(v.secret(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+    /// assert_eq!(v.challenge().as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    /// ```
+    pub fn from_random_bytes(mut bytes: [u8; 32]) -> Self {
+        let v = Self(SecretString::from(URL_SAFE_NO_PAD.encode(bytes)));
+        bytes.zeroize();
+        v
+    }
+
+    /// A caller-made verifier: 43 to 128 characters of `[A-Za-z0-9-._~]`.
+    /// The error never contains the value.
+    ///
+    /// ```
+    /// use sentinel_proto::CodeVerifier;
+    /// let v = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
+    /// assert_eq!(v.challenge().as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    /// assert!(CodeVerifier::new("a".repeat(129)).is_err());
+    /// assert!(CodeVerifier::new(format!("{}+", "a".repeat(43))).is_err());
+    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// ```
+    pub fn new(value: impl Into<String>) -> Result<Self, InputError> {
+        // Wrapped first, so that a refused value is zeroized too.
+        let v = Self(SecretString::from(value.into()));
+        let s = v.secret();
+        if s.len() < MIN_VERIFIER || s.len() > MAX_VERIFIER {
+            return Err(InputError::Parameter {
+                name: "code_verifier",
+                reason: "must be 43 to 128 characters",
+            });
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        {
+            return Err(InputError::Parameter {
+                name: "code_verifier",
+                reason: "must contain only A-Z, a-z, 0-9, '-', '.', '_' and '~'",
+            });
+        }
+        Ok(v)
+    }
+
+    /// The S256 challenge of this verifier, for the authorize URL.
+    pub fn challenge(&self) -> crate::authorize::PkceChallenge {
+        crate::authorize::PkceChallenge::s256(self)
+    }
+}

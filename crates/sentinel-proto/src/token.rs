@@ -12,7 +12,7 @@ use crate::json::{Field, TokenBytes};
 use crate::redirect::RedirectUri;
 use crate::request::{form_encode, form_post};
 use crate::response::{invalid, success_body};
-use crate::secret::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
+use crate::secret::{AccessToken, AuthorizationCode, CodeVerifier, IdToken, RefreshToken};
 use crate::sentinel::Sentinel;
 
 /// A successful answer of the token endpoint.
@@ -51,12 +51,48 @@ impl Sentinel {
         code: &AuthorizationCode,
         redirect_uri: Option<&RedirectUri>,
     ) -> Result<Request<Vec<u8>>, Error> {
+        self.exchange_code_request_with(code, redirect_uri, None)
+    }
+
+    /// The code exchange of a PKCE flow (RFC 7636 §4.5): as
+    /// [`Sentinel::exchange_code_request`], with `code_verifier` in the body.
+    /// `verifier` is the one whose challenge went to
+    /// [`Sentinel::authorize_url_pkce`].
+    ///
+    /// ```
+    /// # use sentinel_proto::*;
+    /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
+    /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
+    /// let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
+    /// let req = s.exchange_code_request_pkce(&AuthorizationCode::new("c0de"), None, &verifier)?;
+    /// assert_eq!(req.body(), b"grant_type=authorization_code&code=c0de\
+    ///     &code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&client_id=cid&client_secret=sec");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn exchange_code_request_pkce(
+        &self,
+        code: &AuthorizationCode,
+        redirect_uri: Option<&RedirectUri>,
+        verifier: &CodeVerifier,
+    ) -> Result<Request<Vec<u8>>, Error> {
+        self.exchange_code_request_with(code, redirect_uri, Some(verifier))
+    }
+
+    fn exchange_code_request_with(
+        &self,
+        code: &AuthorizationCode,
+        redirect_uri: Option<&RedirectUri>,
+        verifier: Option<&CodeVerifier>,
+    ) -> Result<Request<Vec<u8>>, Error> {
         non_empty(code.secret(), "code")?;
-        let mut pairs = Vec::with_capacity(5);
+        let mut pairs = Vec::with_capacity(6);
         pairs.push(("grant_type", "authorization_code"));
         pairs.push(("code", code.secret()));
         if let Some(r) = redirect_uri {
             pairs.push(("redirect_uri", r.as_str()));
+        }
+        if let Some(v) = verifier {
+            pairs.push(("code_verifier", v.secret()));
         }
         pairs.push(("client_id", self.client_id.as_str()));
         pairs.push(("client_secret", self.client_secret.secret()));

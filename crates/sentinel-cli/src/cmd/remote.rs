@@ -1,8 +1,8 @@
 //! Commands that talk to Sentinel or the Domain API.
 
 use sentinel_proto::{
-    AccountId, AppJwtVersion, AuthorizationCode, ClientConfig, ClientId, ClientSecret, DomainApi,
-    Host, RedirectUri, RefreshToken, State, TokenResponse,
+    AccountId, AppJwtVersion, AuthorizationCode, ClientConfig, ClientId, ClientSecret,
+    CodeVerifier, DomainApi, Host, RedirectUri, RefreshToken, State, TokenResponse,
 };
 use sentinel_reqwest::SentinelClient;
 use serde_json::json;
@@ -14,6 +14,11 @@ use crate::cmd::read_stdin;
 use crate::output::{Failure, Out};
 
 const MAX_SECRET: usize = 4096;
+
+/// Where `exchange` reads the code when not told `--code -`.
+const CODE_ENV: &str = "SENTINEL_CODE";
+/// Where `exchange` reads the PKCE code verifier.
+const VERIFIER_ENV: &str = "SENTINEL_CODE_VERIFIER";
 
 fn host(flag: &str, value: &str) -> Result<Host, Failure> {
     Host::parse(value).map_err(|e| Failure::Usage(format!("--{flag} {value:?}: {e}")))
@@ -32,7 +37,9 @@ fn client_secret(app: &App) -> Result<ClientSecret, Failure> {
 }
 
 fn located(config: ClientConfig, location: &Location) -> Result<ClientConfig, Failure> {
-    let config = config.with_csds(host("csds", &location.csds)?);
+    let config = config
+        .with_csds(host("csds", &location.csds)?)
+        .with_allowed_domains(&location.allow_domains);
     Ok(match &location.domain {
         Some(d) => config.with_sentinel_host(host("domain", d)?),
         None => config,
@@ -54,7 +61,8 @@ fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
 
 /// `sentinel domain`
 pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
-    let api = DomainApi::new(host("csds", &a.csds)?, AccountId::new(a.account.as_str())?);
+    let api = DomainApi::new(host("csds", &a.csds)?, AccountId::new(a.account.as_str())?)
+        .with_allowed_domains(&a.allow_domains);
     let request = api.service_request(&a.service)?;
     // The Domain API needs no credentials: a client with a placeholder secret
     // sends the request, which carries none.
@@ -110,21 +118,78 @@ pub async fn authorize_url(a: AuthorizeUrlArgs, out: &Out) -> Result<(), Failure
     )?;
     let client = connect(config)?;
     let state = State::generate()?;
-    let url = client.authorize_url(redirect.as_ref(), &state).await?;
+    if !a.pkce {
+        let url = client.authorize_url(redirect.as_ref(), &state).await?;
+        out.result(
+            &format!("{url}\nstate: {}", state.as_str()),
+            json!({"url": url.as_str(), "state": state.as_str()}),
+        );
+        return Ok(());
+    }
+    let verifier = CodeVerifier::generate()?;
+    let url = client
+        .authorize_url_pkce(redirect.as_ref(), &state, &verifier.challenge())
+        .await?;
+    // Printing the verifier is this command's job: stdout only, for `exchange`.
     out.result(
-        &format!("{url}\nstate: {}", state.as_str()),
-        json!({"url": url.as_str(), "state": state.as_str()}),
+        &format!(
+            "{url}\nstate: {}\ncode_verifier: {}",
+            state.as_str(),
+            verifier.secret()
+        ),
+        json!({"url": url.as_str(), "state": state.as_str(), "code_verifier": verifier.secret()}),
     );
     Ok(())
 }
 
+/// The code for `exchange`: `--code -` (stdin) or SENTINEL_CODE, never argv.
+/// No message quotes what was given.
+fn authorization_code(a: &ExchangeArgs) -> Result<AuthorizationCode, Failure> {
+    match a.code.as_deref() {
+        Some("-") if a.app.client_secret_stdin => Err(Failure::Usage(format!(
+            "stdin carries the client secret: set {CODE_ENV} instead of --code -"
+        ))),
+        Some("-") => Ok(AuthorizationCode::new(read_stdin(
+            "authorization code",
+            MAX_SECRET,
+        )?)),
+        Some(_) => Err(Failure::Usage(format!(
+            "--code takes only `-` (read the code from stdin), or set {CODE_ENV}: \
+             a code on the command line is visible to other users"
+        ))),
+        None => match std::env::var(CODE_ENV) {
+            Ok(c) if !c.trim().is_empty() => Ok(AuthorizationCode::new(c.trim())),
+            _ => Err(Failure::Usage(format!(
+                "no authorization code: pass --code - and write it to stdin, or set {CODE_ENV}"
+            ))),
+        },
+    }
+}
+
+/// The PKCE verifier from SENTINEL_CODE_VERIFIER, if set.
+fn code_verifier() -> Result<Option<CodeVerifier>, Failure> {
+    match std::env::var(VERIFIER_ENV) {
+        Ok(v) if !v.trim().is_empty() => CodeVerifier::new(v.trim())
+            .map(Some)
+            .map_err(|e| Failure::Usage(format!("{VERIFIER_ENV}: {e}"))),
+        _ => Ok(None),
+    }
+}
+
 /// `sentinel exchange`
 pub async fn exchange(a: ExchangeArgs, out: &Out) -> Result<(), Failure> {
-    let redirect = a.redirect_uri.map(RedirectUri::new).transpose()?;
+    let redirect = a.redirect_uri.clone().map(RedirectUri::new).transpose()?;
+    let code = authorization_code(&a)?;
+    let verifier = code_verifier()?;
     let client = connect(client_for(&a.app, client_secret(&a.app)?)?)?;
-    let tokens = client
-        .exchange_code(&AuthorizationCode::new(a.code), redirect.as_ref())
-        .await?;
+    let tokens = match &verifier {
+        Some(v) => {
+            client
+                .exchange_code_pkce(&code, redirect.as_ref(), v)
+                .await?
+        }
+        None => client.exchange_code(&code, redirect.as_ref()).await?,
+    };
     print_tokens(&tokens, out);
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod advertised_host;
 mod app_token;
 mod binary;
 mod consumer;
@@ -11,4 +12,5 @@ mod faults;
 mod hostile;
 mod lifecycle;
 mod observability;
+mod pkce;
 mod user_flow;

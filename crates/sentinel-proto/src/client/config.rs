@@ -39,6 +39,7 @@ pub struct ClientConfig {
     pub(crate) retry: RetryPolicy,
     pub(crate) refresh: RefreshPolicy,
     pub(crate) domain_ttl: Duration,
+    pub(crate) allowed_domains: Vec<String>,
     #[cfg(feature = "jwt")]
     pub(crate) jwt: crate::client::verify::VerifyConfig,
 }
@@ -61,6 +62,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             refresh: RefreshPolicy::default(),
             domain_ttl: Duration::from_secs(600),
+            allowed_domains: Vec::new(),
             #[cfg(feature = "jwt")]
             jwt: crate::client::verify::VerifyConfig::default(),
         }
@@ -130,6 +132,43 @@ impl ClientConfig {
     pub fn with_domain_ttl(mut self, ttl: Duration) -> Self {
         self.domain_ttl = ttl;
         self
+    }
+
+    /// Also accepts discovered hosts under these domains (private deployments).
+    ///
+    /// By default a host the Domain API names must be under `liveperson.net`, or
+    /// be the Domain API's own host or a subdomain of it, or be loopback when the
+    /// Domain API is (a local emulator); see
+    /// [`DomainApi::with_allowed_domains`](crate::DomainApi::with_allowed_domains)
+    /// for how entries match. Hosts given with `with_sentinel_host` and
+    /// `with_idp_host` are not checked: they are the caller's own choice.
+    ///
+    /// ```
+    /// use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret, Host};
+    /// let config = ClientConfig::new(
+    ///     AccountId::new("123456")?,
+    ///     ClientId::new("my-client")?,
+    ///     ClientSecret::new("my-secret"),
+    /// )
+    /// .with_csds(Host::parse("csds.corp.example")?)
+    /// .with_allowed_domains(["corp.example"]);
+    /// assert_eq!(config.allowed_domains(), ["corp.example"]);
+    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// ```
+    #[must_use]
+    pub fn with_allowed_domains<I, S>(mut self, domains: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.allowed_domains
+            .extend(domains.into_iter().map(|d| d.as_ref().to_owned()));
+        self
+    }
+
+    /// The domains added with [`ClientConfig::with_allowed_domains`], as given.
+    pub fn allowed_domains(&self) -> &[String] {
+        &self.allowed_domains
     }
 
     /// The account.

@@ -5,6 +5,7 @@
 //! `sentinel-isahc` are such transports; a test can be one too.
 
 mod config;
+mod pkce;
 mod transport;
 #[cfg(feature = "jwt")]
 mod verify;
@@ -76,7 +77,8 @@ impl<T: Transport> Client<T> {
         let ttl = RefreshPolicy::ttl(config.domain_ttl);
         Self {
             inner: Arc::new(Inner {
-                domain: DomainApi::new(config.csds.clone(), config.account.clone()),
+                domain: DomainApi::new(config.csds.clone(), config.account.clone())
+                    .with_allowed_domains(&config.allowed_domains),
                 sentinel: RenewingCache::new(ttl),
                 idp: RenewingCache::new(ttl),
                 app_jwt: RenewingCache::new(config.refresh),

@@ -1,0 +1,129 @@
+//! Discovered hosts are allow-listed in the CLI too: an emulator whose Domain API
+//! names a host outside the list is refused (and gets no secret), unless
+//! `--allow-domain` widens the list.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use sentinel_mock::{Endpoint, MockClient, MockConfig, MockHandle, MockServer};
+use serde_json::Value;
+
+const SECRET: &str = "CLI-ALLOW-SECRET-MARKER-90b3";
+
+fn mock(advertised: Option<&str>) -> MockHandle {
+    let config = MockConfig {
+        clients: vec![MockClient {
+            id: "cli-client".into(),
+            secret: SECRET.into(),
+            redirect_uris: vec!["http://127.0.0.1/callback".into()],
+        }],
+        advertised_host: advertised.map(str::to_owned),
+        ..MockConfig::default()
+    };
+    MockServer::builder()
+        .config(config)
+        .start_blocking()
+        .unwrap()
+}
+
+fn sentinel() -> Command {
+    let mut c = Command::cargo_bin("sentinel").unwrap();
+    for v in [
+        "SENTINEL_CLIENT_SECRET",
+        "SENTINEL_REFRESH_TOKEN",
+        "SENTINEL_CODE",
+        "SENTINEL_CODE_VERIFIER",
+        "RUST_LOG",
+        "NO_COLOR",
+    ] {
+        c.env_remove(v);
+    }
+    c.timeout(Duration::from_secs(60));
+    c
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(c: &mut Command) -> Run {
+    let out = c.output().unwrap();
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET));
+    r
+}
+
+fn domain(m: &MockHandle, extra: &[&str]) -> Run {
+    run(sentinel()
+        .args(["domain", "--account", m.account(), "--csds", &m.base_url()])
+        .args(extra))
+}
+
+#[test]
+fn a_host_outside_the_list_is_refused_and_named() {
+    let m = mock(Some("sentinel.corp.example"));
+    for json in [false, true] {
+        let r = domain(&m, if json { &["--json"] } else { &[] });
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+        assert!(
+            r.stderr.contains("sentinel.corp.example")
+                && r.stderr.contains("not under an allowed domain"),
+            "{}",
+            r.stderr
+        );
+        if json {
+            let v: Value = serde_json::from_str(r.stderr.trim()).unwrap();
+            assert_eq!(v["error"], "remote");
+        }
+    }
+    // The client secret never goes to a refused host: nothing but the Domain API
+    // was asked.
+    let r = run(sentinel()
+        .args([
+            "app-token",
+            "--account",
+            m.account(),
+            "--client-id",
+            m.client_id(),
+            "--csds",
+            &m.base_url(),
+        ])
+        .env("SENTINEL_CLIENT_SECRET", SECRET));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("sentinel.corp.example"), "{}", r.stderr);
+    assert_eq!(m.count(Endpoint::AppTokenV1), 0);
+    assert_eq!(m.count(Endpoint::DomainApi), 3);
+}
+
+#[test]
+fn allow_domain_widens_the_list() {
+    let m = mock(Some("sentinel.corp.example:8443"));
+    for allow in ["corp.example", "CORP.example.", "*.corp.example"] {
+        let r = domain(
+            &m,
+            &["--allow-domain", "other.example", "--allow-domain", allow],
+        );
+        assert_eq!(r.code, 0, "{allow}: {}", r.stderr);
+        assert_eq!(r.stdout, "https://sentinel.corp.example:8443\n");
+    }
+    // A dot boundary: a look-alike domain does not match.
+    let r = domain(&m, &["--allow-domain", "rp.example"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+}
+
+#[test]
+fn the_emulators_own_loopback_host_needs_no_flag() {
+    let m = mock(None);
+    let r = domain(&m, &["--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["host"], m.host());
+}
