@@ -88,6 +88,10 @@ pub fn check_service(
             return None;
         }
         let host = Host::from_base_uri(&base, api.csds()).ok()?;
+        // A valid host outside the allow-list is refused too.
+        if !api.allows(&host) {
+            return None;
+        }
         Some(Some(host))
     })();
     match (r, expected) {
@@ -138,7 +142,10 @@ pub fn check_all(api: &DomainApi, resp: &Response<Vec<u8>>, r: &Result<ServiceLi
     );
     for name in &names {
         let first = entries.iter().find(|e| e.0 == *name).expect("listed");
-        let expected = Host::from_base_uri(&first.2, api.csds());
+        let expected = Host::from_base_uri(&first.2, api.csds())
+            .ok()
+            .filter(|h| api.allows(h))
+            .ok_or(());
         match list.host(name) {
             Ok(h) => {
                 assert_eq!(Ok(&h), expected.as_ref());

@@ -15,6 +15,7 @@ use sentinel_mock::{EchoMode, EchoServer};
 const SECRET: &str = "Echo/Client+Secret=7f3a";
 const REFRESH: &str = "Echo/Refresh+Token=91bc";
 const CODE: &str = "Echo/Auth+Code=44d0";
+const VERIFIER: &str = "Echo.Verifier~0123456789abcdefghijklmnopqrstuvwxyz";
 
 fn forms(secret: &str) -> Vec<String> {
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
@@ -37,6 +38,7 @@ fn sentinel(echo: &EchoServer, args: &[&str]) -> Command {
         .env("SENTINEL_CLIENT_SECRET", SECRET)
         .env("SENTINEL_REFRESH_TOKEN", REFRESH)
         .env("SENTINEL_CODE", CODE)
+        .env("SENTINEL_CODE_VERIFIER", VERIFIER)
         .args(args)
         .args([
             "--account",
@@ -65,7 +67,7 @@ fn check(echo: &EchoServer, args: &[&str]) {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{all:?}: {stdout}{stderr}");
         assert!(!stderr.is_empty(), "{all:?}: the failure is reported");
-        for secret in [SECRET, REFRESH, CODE] {
+        for secret in [SECRET, REFRESH, CODE, VERIFIER] {
             for form in forms(secret) {
                 assert!(
                     !stdout.contains(&form) && !stderr.contains(&form),
@@ -82,7 +84,8 @@ fn every_command(echo: &EchoServer) {
     check(echo, &["app-token", "--v2"]);
     check(echo, &["refresh"]);
     check(echo, &["revoke"]);
-    check(echo, &["exchange", "--code", CODE]);
+    // The code from SENTINEL_CODE, the PKCE verifier from SENTINEL_CODE_VERIFIER.
+    check(echo, &["exchange"]);
 }
 
 #[test]

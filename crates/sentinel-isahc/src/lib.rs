@@ -70,9 +70,9 @@ use std::time::Duration;
 use http::{Request, Response};
 use sentinel_proto::jwt::{AppJwtClaims, IdTokenClaims, KeySet};
 use sentinel_proto::{
-    AppJwt, AuthorizationCode, CachedAppJwt, Client, ClientConfig, ConsumerJws,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error, Expiry, Host, IdToken, RedirectUri,
-    RefreshToken, Sentinel, State, TokenResponse,
+    AppJwt, AuthorizationCode, CachedAppJwt, Client, ClientConfig, CodeVerifier, ConsumerJws,
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error, Expiry, Host, IdToken, PkceChallenge,
+    RedirectUri, RefreshToken, Sentinel, State, TokenResponse,
 };
 
 pub use transport::IsahcTransport;
@@ -178,6 +178,29 @@ impl SentinelClient {
         state: &State,
     ) -> Result<url::Url, Error> {
         block_on(self.inner.authorize_url(redirect_uri, state))
+    }
+
+    /// The authorize URL with a PKCE challenge; see [`Client::authorize_url_pkce`].
+    pub fn authorize_url_pkce(
+        &self,
+        redirect_uri: Option<&RedirectUri>,
+        state: &State,
+        challenge: &PkceChallenge,
+    ) -> Result<url::Url, Error> {
+        block_on(
+            self.inner
+                .authorize_url_pkce(redirect_uri, state, challenge),
+        )
+    }
+
+    /// Exchanges a PKCE code, never retried; see [`Client::exchange_code_pkce`].
+    pub fn exchange_code_pkce(
+        &self,
+        code: &AuthorizationCode,
+        redirect_uri: Option<&RedirectUri>,
+        verifier: &CodeVerifier,
+    ) -> Result<TokenResponse, Error> {
+        block_on(self.inner.exchange_code_pkce(code, redirect_uri, verifier))
     }
 
     /// Exchanges a code, never retried; see [`Client::exchange_code`].

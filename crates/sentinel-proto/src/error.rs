@@ -140,6 +140,8 @@ impl Error {
             },
             Error::Transport(t) => Error::Transport(t.redact(redactor)),
             Error::Callback(c) => Error::Callback(c.redact(redactor)),
+            #[cfg(feature = "jwt")]
+            Error::Jwt(j) => Error::Jwt(j.redact(redactor)),
             other => other,
         }
     }

@@ -613,3 +613,25 @@ fn another_tenants_v2_app_jwt_is_rejected_too() {
     );
     assert!(!format!("{r:?}").contains(t.secret()));
 }
+
+#[test]
+fn a_token_echoing_the_client_secret_in_its_claims_does_not_show_it() {
+    // A hostile server issues tokens whose aud, azp or iss is the secret it was
+    // sent: the verification error names the claim, not the secret.
+    let secret = "SECRET-MARKER".to_owned();
+    let c = v1_client(config());
+    for t in [
+        v1_token(&secret, "cid"),
+        v1_token("le123456", &secret),
+        AppJwt::new(sign_a(
+            "test-a",
+            &app_claims("le123456", "cid")
+                .replace(r#""iss":"Sentinel""#, &format!(r#""iss":"{secret}""#)),
+        )),
+    ] {
+        let err = pollster::block_on(c.verify_app_token(&t)).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(&secret), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+}

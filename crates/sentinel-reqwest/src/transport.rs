@@ -40,17 +40,6 @@ impl ReqwestTransport {
         Ok(Self::with_client(http))
     }
 
-    /// A transport over `http`, for requests that carry no credential.
-    ///
-    /// This cannot undo how `http` was built: if it follows redirects, a response
-    /// from another URL than the one requested is refused, but only after the
-    /// request was re-sent there; if it has `connection_verbose`, its connections
-    /// are logged byte for byte. Plain http to loopback still goes through the
-    /// loopback client. Prefer [`ReqwestTransport::from_builder`].
-    pub fn new(http: reqwest::Client) -> Self {
-        Self::with_client(http)
-    }
-
     fn with_client(http: reqwest::Client) -> Self {
         Self {
             http,

@@ -154,18 +154,13 @@ async fn fetch_jwks(src: &str) -> Result<Vec<u8>, Failure> {
     };
     Host::parse(&format!("{}://{authority}", url.scheme()))
         .map_err(|e| Failure::Usage(format!("--jwks {src}: {e}")))?;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|e| Failure::Usage(format!("cannot build an HTTP client: {e}")))?;
+    let transport =
+        ReqwestTransport::from_builder(reqwest::Client::builder().timeout(Duration::from_secs(30)))
+            .map_err(Failure::Remote)?;
     let request = http::Request::get(url.as_str())
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
         .map_err(|e| Failure::Usage(format!("--jwks {src}: {e}")))?;
-    let response = ReqwestTransport::new(http)
-        .send(request)
-        .await
-        .map_err(Failure::Remote)?;
+    let response = transport.send(request).await.map_err(Failure::Remote)?;
     Ok(success_body(&response).map_err(Failure::Remote)?.to_vec())
 }

@@ -244,15 +244,25 @@ impl<T: Transport> Client<T> {
             Validation::app_jwt()
         }
         .with_leeway(cfg.jwt.leeway);
-        match cfg.app_jwt_version {
-            AppJwtVersion::V1 => Ok(verify(
+        let verified = match cfg.app_jwt_version {
+            AppJwtVersion::V1 => verify(
                 token.secret(),
                 &cfg.jwt.v1_keys,
                 &validation,
                 self.inner.transport.now(),
-            )?),
+            )
+            .map_err(Error::from),
             _ => self.verify_with_jwks(token.secret(), &validation).await,
-        }
+        };
+        verified.map_err(|e| self.redact_token_error(e))
+    }
+
+    /// A token's claims are the server's text: a hostile one may put what it was
+    /// sent (the client secret) into `aud` or `iss`, which the error echoes.
+    fn redact_token_error(&self, e: Error) -> Error {
+        e.redact(
+            &crate::redact::Redactor::new().with_secret(self.inner.config.client_secret.secret()),
+        )
     }
 
     /// Verifies an ID token against the JWKS: issuer `sentinel`, audience this
@@ -260,7 +270,9 @@ impl<T: Transport> Client<T> {
     pub async fn verify_id_token(&self, token: &IdToken) -> Result<IdTokenClaims, Error> {
         let validation = Validation::id_token(self.inner.config.client_id.as_str())
             .with_leeway(self.inner.config.jwt.leeway);
-        self.verify_with_jwks(token.secret(), &validation).await
+        self.verify_with_jwks(token.secret(), &validation)
+            .await
+            .map_err(|e| self.redact_token_error(e))
     }
 
     async fn verify_with_jwks<C: serde::de::DeserializeOwned>(

@@ -241,6 +241,17 @@ const MAX_ECHO: usize = 64;
 /// Copies at most [`MAX_ECHO`] characters of untrusted `s` for an error message.
 /// (`Display` prints it with `{:?}`, which escapes control characters.)
 pub(crate) fn echo(s: &str) -> String {
+    // Bidi and format characters would reorder or hide what a reader sees.
+    let clean: String;
+    let s = if s.chars().any(crate::redact::is_unsafe_char) {
+        clean = s
+            .chars()
+            .filter(|&c| !crate::redact::is_unsafe_char(c))
+            .collect();
+        clean.as_str()
+    } else {
+        s
+    };
     match s.char_indices().nth(MAX_ECHO) {
         Some((i, _)) => {
             let mut out = String::with_capacity(i + 3);
@@ -253,6 +264,37 @@ pub(crate) fn echo(s: &str) -> String {
 }
 
 impl JwtError {
+    /// Cuts every secret `redactor` knows out of the values copied from the token
+    /// (a hostile server may issue a token whose `aud` is the secret it was sent).
+    pub(crate) fn redact(self, redactor: &crate::redact::Redactor) -> Self {
+        let r = |s: String| match s.strip_suffix("...") {
+            // Cut by `echo`: a secret may straddle the cut.
+            Some(cut) => redactor.scrub_truncated(cut) + "...",
+            None => redactor.scrub(&s).into_owned(),
+        };
+        match self {
+            JwtError::AlgNotAllowed { alg } => JwtError::AlgNotAllowed { alg: r(alg) },
+            JwtError::Hmac { alg } => JwtError::Hmac { alg: r(alg) },
+            JwtError::UnknownKid { kid } => JwtError::UnknownKid { kid: r(kid) },
+            JwtError::UnsupportedCrit { name } => JwtError::UnsupportedCrit { name: r(name) },
+            JwtError::WrongIssuer { expected, found } => JwtError::WrongIssuer {
+                expected,
+                found: r(found),
+            },
+            JwtError::WrongAudience { expected, found } => JwtError::WrongAudience {
+                expected,
+                found: found.into_iter().map(r).collect(),
+            },
+            JwtError::WrongAuthorizedParty { expected, found } => JwtError::WrongAuthorizedParty {
+                expected,
+                found: r(found),
+            },
+            JwtError::MissingClaim { name } => JwtError::MissingClaim { name: r(name) },
+            JwtError::InvalidClaim { name } => JwtError::InvalidClaim { name: r(name) },
+            other => other,
+        }
+    }
+
     /// `BadJson` for `part` from a serde_json error, keeping only its position.
     pub(crate) fn json(part: Part, e: &serde_json::Error) -> Self {
         JwtError::BadJson {
