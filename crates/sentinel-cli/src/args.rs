@@ -2,7 +2,27 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sentinel_proto::jwt::Algorithm;
+use sentinel_proto::{AccountId, AppJwtVersion, ClientId, Host, InputError, RedirectUri};
+
+/// The Domain API asked when no `--csds` is given. The library's default is
+/// `Host::csds()`; a unit test keeps the two equal, because clap needs the
+/// default as text (it is shown in `--help` and goes through the same parser).
+pub const DEFAULT_CSDS: &str = "api.liveperson.net";
+
+// clap's `value_parser` wants a `fn(&str)`; the constructors take `impl Into<String>`.
+fn account_id(s: &str) -> Result<AccountId, InputError> {
+    AccountId::new(s)
+}
+
+fn client_id(s: &str) -> Result<ClientId, InputError> {
+    ClientId::new(s)
+}
+
+fn redirect_uri(s: &str) -> Result<RedirectUri, InputError> {
+    RedirectUri::new(s)
+}
 
 /// LivePerson Sentinel from the shell: tokens, discovery, JWT checks, an emulator.
 ///
@@ -60,15 +80,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DemoArgs {}
 
-/// Where the Sentinel host comes from.
+/// The Domain API, and which hosts it may send us to.
 #[derive(Debug, Args, Clone)]
-pub struct Location {
-    /// Sentinel host, `host[:port]` (https) or `http://` on loopback; skips discovery.
-    #[arg(long, value_name = "HOST", conflicts_with = "csds")]
-    pub domain: Option<String>,
+pub struct Discovery {
     /// Domain API host to discover Sentinel through.
-    #[arg(long, value_name = "HOST", default_value = "api.liveperson.net")]
-    pub csds: String,
+    #[arg(long, value_name = "HOST", default_value = DEFAULT_CSDS, value_parser = Host::parse)]
+    pub csds: Host,
     /// Also accept discovered hosts under this domain (private deployments;
     /// repeatable). By default they must be under liveperson.net, be the Domain
     /// API's own host, or be loopback next to a loopback Domain API.
@@ -76,37 +93,44 @@ pub struct Location {
     pub allow_domains: Vec<String>,
 }
 
-/// Account and client.
+/// Which application, and where its Sentinel is: what every command that
+/// talks to Sentinel needs besides a secret.
+#[derive(Debug, Args, Clone)]
+pub struct Target {
+    /// LivePerson account id (site id).
+    #[arg(long, value_name = "A", value_parser = account_id)]
+    pub account: AccountId,
+    /// The application's client id.
+    #[arg(long, value_name = "C", value_parser = client_id)]
+    pub client_id: ClientId,
+    /// Sentinel host, `host[:port]` (https) or `http://` on loopback; skips discovery.
+    #[arg(long, value_name = "HOST", conflicts_with = "csds", value_parser = Host::parse)]
+    pub domain: Option<Host>,
+    #[command(flatten)]
+    pub discovery: Discovery,
+}
+
+/// A target, and where its client secret comes from.
 #[derive(Debug, Args, Clone)]
 pub struct App {
-    /// LivePerson account id (site id).
-    #[arg(long, value_name = "A")]
-    pub account: String,
-    /// The application's client id.
-    #[arg(long, value_name = "C")]
-    pub client_id: String,
+    #[command(flatten)]
+    pub target: Target,
     /// Read the client secret from stdin instead of SENTINEL_CLIENT_SECRET.
     #[arg(long)]
     pub client_secret_stdin: bool,
-    #[command(flatten)]
-    pub location: Location,
 }
 
 /// `domain`
 #[derive(Debug, Args)]
 pub struct DomainArgs {
     /// LivePerson account id (site id).
-    #[arg(long, value_name = "A")]
-    pub account: String,
-    /// Domain API host.
-    #[arg(long, value_name = "HOST", default_value = "api.liveperson.net")]
-    pub csds: String,
+    #[arg(long, value_name = "A", value_parser = account_id)]
+    pub account: AccountId,
     /// Service name.
     #[arg(long, default_value = "sentinel")]
     pub service: String,
-    /// Also accept a host under this domain (repeatable); see `app-token --help`.
-    #[arg(long = "allow-domain", value_name = "DOMAIN")]
-    pub allow_domains: Vec<String>,
+    #[command(flatten)]
+    pub discovery: Discovery,
 }
 
 /// `app-token`
@@ -114,33 +138,66 @@ pub struct DomainArgs {
 pub struct AppTokenArgs {
     #[command(flatten)]
     pub app: App,
-    /// Use the AppJWT V2 endpoint (rotating JWKS keys).
-    #[arg(long)]
+    /// Which AppJWT endpoint: v1 (LivePerson's one static key) or v2 (rotating
+    /// JWKS keys).
+    #[arg(
+        long,
+        value_name = "VERSION",
+        value_enum,
+        ignore_case = true,
+        default_value_t = AppJwt::V1
+    )]
+    pub app_jwt_version: AppJwt,
+    /// Same as `--app-jwt-version v2`.
+    #[arg(long, conflicts_with = "app_jwt_version")]
     pub v2: bool,
     /// Send V1 credentials in the query string (legacy; puts the secret in the URL).
     #[arg(long, conflicts_with = "v2")]
     pub legacy_query: bool,
 }
 
+impl AppTokenArgs {
+    /// The endpoint asked for, by either flag.
+    pub fn version(&self) -> AppJwtVersion {
+        if self.v2 {
+            AppJwtVersion::V2
+        } else {
+            self.app_jwt_version.into()
+        }
+    }
+}
+
+/// `app-token --app-jwt-version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppJwt {
+    /// `.../app/token?v=1.0`, signed by LivePerson's static V1 key.
+    V1,
+    /// `.../api/v2/.../app/token`, signed by rotating keys from the JWKS.
+    V2,
+}
+
+impl From<AppJwt> for AppJwtVersion {
+    fn from(v: AppJwt) -> Self {
+        match v {
+            AppJwt::V1 => AppJwtVersion::V1,
+            AppJwt::V2 => AppJwtVersion::V2,
+        }
+    }
+}
+
 /// `authorize-url`
 #[derive(Debug, Args)]
 pub struct AuthorizeUrlArgs {
-    /// LivePerson account id (site id).
-    #[arg(long, value_name = "A")]
-    pub account: String,
-    /// The application's client id.
-    #[arg(long, value_name = "C")]
-    pub client_id: String,
+    #[command(flatten)]
+    pub target: Target,
     /// Redirect URI (required when more than one is registered).
-    #[arg(long, value_name = "U")]
-    pub redirect_uri: Option<String>,
+    #[arg(long, value_name = "U", value_parser = redirect_uri)]
+    pub redirect_uri: Option<RedirectUri>,
     /// Add a PKCE challenge (RFC 7636, S256) and print its code verifier; pass
     /// that to `exchange` in SENTINEL_CODE_VERIFIER. Off by default: Sentinel's
     /// documentation does not mention PKCE.
     #[arg(long)]
     pub pkce: bool,
-    #[command(flatten)]
-    pub location: Location,
 }
 
 /// `exchange`
@@ -155,8 +212,8 @@ pub struct ExchangeArgs {
     #[arg(long, value_name = "-")]
     pub code: Option<String>,
     /// The redirect URI sent to authorize, if one was.
-    #[arg(long, value_name = "U")]
-    pub redirect_uri: Option<String>,
+    #[arg(long, value_name = "U", value_parser = redirect_uri)]
+    pub redirect_uri: Option<RedirectUri>,
 }
 
 /// `refresh` and `revoke`
@@ -213,6 +270,72 @@ pub struct VerifyArgs {
     )]
     pub leeway: u64,
     /// Allowed algorithm (repeatable; default RS256). HMAC and none are never allowed.
-    #[arg(long, value_name = "ALG")]
-    pub alg: Vec<String>,
+    #[arg(long, value_name = "ALG", value_enum)]
+    pub alg: Vec<Alg>,
+}
+
+/// `verify --alg`: the algorithms `sentinel_proto::jwt` implements, by their
+/// case-sensitive JOSE names (RFC 7515 §4.1.1). There is deliberately no
+/// variant for HMAC or `none`, so the parser itself refuses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Alg {
+    #[value(name = "RS256")]
+    Rs256,
+    #[value(name = "RS384")]
+    Rs384,
+    #[value(name = "RS512")]
+    Rs512,
+}
+
+impl From<Alg> for Algorithm {
+    fn from(a: Alg) -> Self {
+        match a {
+            Alg::Rs256 => Algorithm::Rs256,
+            Alg::Rs384 => Algorithm::Rs384,
+            Alg::Rs512 => Algorithm::Rs512,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn default_csds_is_the_library_default() {
+        assert_eq!(Host::parse(DEFAULT_CSDS), Ok(Host::csds()));
+    }
+
+    #[test]
+    fn alg_names_are_the_library_names() {
+        for a in Alg::value_variants() {
+            let name = a.to_possible_value().map(|v| v.get_name().to_owned());
+            assert_eq!(name.as_deref(), Some(Algorithm::from(*a).as_str()));
+        }
+        for refused in ["HS256", "HS384", "HS512", "none", "None", "rs256", "ES256"] {
+            assert!(Alg::from_str(refused, false).is_err(), "{refused}");
+        }
+    }
+
+    /// Should the library learn PS256 or ES256, `--alg` has to learn it too.
+    #[test]
+    fn alg_offers_what_the_library_verifies() {
+        for name in [
+            "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+            "EdDSA", "HS256", "none",
+        ] {
+            assert_eq!(
+                Alg::from_str(name, false).is_ok(),
+                Algorithm::from_name(name).is_some(),
+                "{name}"
+            );
+        }
+    }
 }

@@ -10,7 +10,7 @@
 //! secret (`--leeway 99999`, `--account 1`: echoing them is what makes the
 //! message useful), and a first operand that looks like a command name
 //! (`bogus`). Redacted: the values of options named like a secret (`--code`,
-//! `--client-secret`, ...), every other operand, anything after `--`, and any
+//! `--client-secret`, ...) or that may hold one (`--redirect-uri`), every other operand, anything after `--`, and any
 //! argument that is neither (`-eyJ...`, `--x=eyJ...`'s value).
 
 use std::collections::HashSet;
@@ -28,10 +28,16 @@ const REDACTED: &str = "[redacted]";
 const RAW_MIN: usize = 4;
 
 /// Whether an option named `name` (long, without dashes) may carry a secret.
+///
+/// A redirect URI is not one, but the callback URL pasted in its place is: its
+/// query has the code, or its fragment tokens, and clap quotes the value it
+/// refuses (a fragment is refused).
 fn secret_option(name: &str) -> bool {
-    ["code", "secret", "token", "verifier", "password"]
-        .iter()
-        .any(|w| name.contains(w))
+    [
+        "code", "secret", "token", "verifier", "password", "redirect",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
 }
 
 /// An option name as typed: lowercase words and dashes, as this CLI's are.
@@ -195,6 +201,20 @@ mod tests {
             ["SECRET"]
         );
         assert_eq!(candidates(&["exchange", "--code=SECRET"]), ["SECRET"]);
+        assert_eq!(
+            candidates(&[
+                "exchange",
+                "--redirect-uri",
+                "https://a/cb#t=S",
+                "--account",
+                "x/y"
+            ]),
+            ["https://a/cb#t=S"]
+        );
+        assert_eq!(
+            candidates(&["verify", "t", "--alg", "HS256", "--csds", "http://h"]),
+            ["t"]
+        );
         assert_eq!(
             candidates(&["exchange", "--code", "--json"]),
             Vec::<String>::new()

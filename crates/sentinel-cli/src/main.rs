@@ -84,8 +84,18 @@ impl Failure {
 }
 
 /// clap's (redacted, unstyled) message without its `error: ` prefix, tip and
-/// usage lines.
+/// usage lines. A refused choice (`--alg HS256`) keeps the line of what is
+/// allowed: without it the message gives no reason.
 fn usage_message(text: &str) -> String {
-    let first = text.lines().next().unwrap_or_default();
-    first.strip_prefix("error: ").unwrap_or(first).to_owned()
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+    if let Some(allowed) = lines
+        .map(str::trim)
+        .find(|l| l.starts_with("[possible values:"))
+    {
+        message.push(' ');
+        message.push_str(allowed);
+    }
+    message
 }

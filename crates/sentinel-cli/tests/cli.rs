@@ -1197,11 +1197,11 @@ fn usage_errors_exit_2_with_a_helpful_message() {
         ),
         (
             vec!["verify", &t, "--v1-key", "--alg", "HS256"],
-            "--alg HS256: only RS256, RS384 and RS512",
+            "invalid value 'HS256' for '--alg <ALG>'\n  [possible values: RS256, RS384, RS512]",
         ),
         (
             vec!["verify", &t, "--v1-key", "--alg", "none"],
-            "--alg none",
+            "invalid value 'none' for '--alg <ALG>'\n  [possible values: RS256, RS384, RS512]",
         ),
         (vec!["verify", &t, "--v1-key", "--now", "soon"], "--now"),
         (
@@ -1263,11 +1263,11 @@ fn usage_errors_exit_2_with_a_helpful_message() {
                 "--domain",
                 "http://example.com",
             ],
-            "--domain \"http://example.com\": host: plain http is allowed only to a loopback host",
+            "invalid value 'http://example.com' for '--domain <HOST>': host: plain http is allowed only to a loopback host",
         ),
         (
             vec!["domain", "--account", "1", "--csds", "http://example.com"],
-            "--csds \"http://example.com\"",
+            "invalid value 'http://example.com' for '--csds <HOST>': host: plain http",
         ),
         (
             vec![

@@ -54,20 +54,9 @@ pub async fn verify(a: VerifyArgs, out: &Out) -> Result<(), Failure> {
     let token = token_arg(&a.token)?;
     let mut validation = Validation::new().with_leeway(Duration::from_secs(a.leeway));
     if !a.alg.is_empty() {
-        let mut v = validation.clone();
-        let mut algs = Vec::new();
-        for name in &a.alg {
-            match Algorithm::from_name(name) {
-                Some(alg) => algs.push(alg),
-                None => {
-                    return Err(Failure::Usage(format!(
-                        "--alg {name}: only RS256, RS384 and RS512 can be allowed"
-                    )));
-                }
-            }
-        }
-        v = v.with_algorithms(sentinel_proto::jwt::AlgorithmSet::from_slice(&algs));
-        validation = v;
+        let algs: Vec<Algorithm> = a.alg.iter().copied().map(Algorithm::from).collect();
+        validation =
+            validation.with_algorithms(sentinel_proto::jwt::AlgorithmSet::from_slice(&algs));
     }
     if let Some(iss) = &a.iss {
         validation = validation.with_issuer(iss.as_str());

@@ -1,14 +1,14 @@
 //! Commands that talk to Sentinel or the Domain API.
 
 use sentinel_proto::{
-    AccountId, AppJwtVersion, AuthorizationCode, ClientConfig, ClientId, ClientSecret,
-    CodeVerifier, DomainApi, Host, RedirectUri, RefreshToken, State, TokenResponse,
+    AuthorizationCode, ClientConfig, ClientId, ClientSecret, CodeVerifier, DomainApi, RefreshToken,
+    State, TokenResponse,
 };
 use sentinel_reqwest::SentinelClient;
 use serde_json::json;
 
 use crate::args::{
-    App, AppTokenArgs, AuthorizeUrlArgs, DomainArgs, ExchangeArgs, Location, RefreshArgs,
+    App, AppJwt, AppTokenArgs, AuthorizeUrlArgs, DomainArgs, ExchangeArgs, RefreshArgs, Target,
 };
 use crate::cmd::read_stdin;
 use crate::output::{Failure, Out};
@@ -19,10 +19,6 @@ const MAX_SECRET: usize = 4096;
 const CODE_ENV: &str = "SENTINEL_CODE";
 /// Where `exchange` reads the PKCE code verifier.
 const VERIFIER_ENV: &str = "SENTINEL_CODE_VERIFIER";
-
-fn host(flag: &str, value: &str) -> Result<Host, Failure> {
-    Host::parse(value).map_err(|e| Failure::Usage(format!("--{flag} {value:?}: {e}")))
-}
 
 fn client_secret(app: &App) -> Result<ClientSecret, Failure> {
     if app.client_secret_stdin {
@@ -36,23 +32,14 @@ fn client_secret(app: &App) -> Result<ClientSecret, Failure> {
     }
 }
 
-fn located(config: ClientConfig, location: &Location) -> Result<ClientConfig, Failure> {
-    let config = config
-        .with_csds(host("csds", &location.csds)?)
-        .with_allowed_domains(&location.allow_domains);
-    Ok(match &location.domain {
-        Some(d) => config.with_sentinel_host(host("domain", d)?),
+fn client_for(target: &Target, secret: ClientSecret) -> ClientConfig {
+    let config = ClientConfig::new(target.account.clone(), target.client_id.clone(), secret)
+        .with_csds(target.discovery.csds.clone())
+        .with_allowed_domains(&target.discovery.allow_domains);
+    match &target.domain {
+        Some(d) => config.with_sentinel_host(d.clone()),
         None => config,
-    })
-}
-
-fn client_for(app: &App, secret: ClientSecret) -> Result<ClientConfig, Failure> {
-    let config = ClientConfig::new(
-        AccountId::new(app.account.as_str())?,
-        ClientId::new(app.client_id.as_str())?,
-        secret,
-    );
-    located(config, &app.location)
+    }
 }
 
 fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
@@ -61,8 +48,8 @@ fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
 
 /// `sentinel domain`
 pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
-    let api = DomainApi::new(host("csds", &a.csds)?, AccountId::new(a.account.as_str())?)
-        .with_allowed_domains(&a.allow_domains);
+    let api = DomainApi::new(a.discovery.csds.clone(), a.account.clone())
+        .with_allowed_domains(&a.discovery.allow_domains);
     let request = api.service_request(&a.service)?;
     // The Domain API needs no credentials: a client with a placeholder secret
     // sends the request, which carries none.
@@ -76,20 +63,21 @@ pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
     let found = api.parse_service(&response, &a.service)?;
     out.result(
         found.base_url(),
-        json!({"service": a.service, "account": a.account, "host": found.authority(), "base_url": found.base_url()}),
+        json!({"service": a.service, "account": a.account.as_str(), "host": found.authority(), "base_url": found.base_url()}),
     );
     Ok(())
 }
 
 /// `sentinel app-token`
 pub async fn app_token(a: AppTokenArgs, out: &Out) -> Result<(), Failure> {
-    let version = if a.v2 {
-        AppJwtVersion::V2
-    } else {
-        AppJwtVersion::V1
-    };
-    let config = client_for(&a.app, client_secret(&a.app)?)?
-        .with_app_jwt_version(version)
+    // clap's conflicts see `--v2`, not the value of `--app-jwt-version`.
+    if a.legacy_query && a.app_jwt_version == AppJwt::V2 {
+        return Err(Failure::Usage(
+            "--legacy-query is for AppJWT v1; it cannot be used with --app-jwt-version v2".into(),
+        ));
+    }
+    let config = client_for(&a.app.target, client_secret(&a.app)?)
+        .with_app_jwt_version(a.version())
         .with_legacy_query_credentials(a.legacy_query);
     let client = connect(config)?;
     let token = client.app_token().await?;
@@ -106,20 +94,13 @@ pub async fn app_token(a: AppTokenArgs, out: &Out) -> Result<(), Failure> {
 
 /// `sentinel authorize-url`
 pub async fn authorize_url(a: AuthorizeUrlArgs, out: &Out) -> Result<(), Failure> {
-    let redirect = a.redirect_uri.map(RedirectUri::new).transpose()?;
     // Authorize takes no secret; the placeholder is never sent.
-    let config = located(
-        ClientConfig::new(
-            AccountId::new(a.account.as_str())?,
-            ClientId::new(a.client_id.as_str())?,
-            ClientSecret::new(""),
-        ),
-        &a.location,
-    )?;
-    let client = connect(config)?;
+    let client = connect(client_for(&a.target, ClientSecret::new("")))?;
     let state = State::generate()?;
     if !a.pkce {
-        let url = client.authorize_url(redirect.as_ref(), &state).await?;
+        let url = client
+            .authorize_url(a.redirect_uri.as_ref(), &state)
+            .await?;
         out.result(
             &format!("{url}\nstate: {}", state.as_str()),
             json!({"url": url.as_str(), "state": state.as_str()}),
@@ -128,7 +109,7 @@ pub async fn authorize_url(a: AuthorizeUrlArgs, out: &Out) -> Result<(), Failure
     }
     let verifier = CodeVerifier::generate()?;
     let url = client
-        .authorize_url_pkce(redirect.as_ref(), &state, &verifier.challenge())
+        .authorize_url_pkce(a.redirect_uri.as_ref(), &state, &verifier.challenge())
         .await?;
     // Printing the verifier is this command's job: stdout only, for `exchange`.
     out.result(
@@ -178,17 +159,16 @@ fn code_verifier() -> Result<Option<CodeVerifier>, Failure> {
 
 /// `sentinel exchange`
 pub async fn exchange(a: ExchangeArgs, out: &Out) -> Result<(), Failure> {
-    let redirect = a.redirect_uri.clone().map(RedirectUri::new).transpose()?;
     let code = authorization_code(&a)?;
     let verifier = code_verifier()?;
-    let client = connect(client_for(&a.app, client_secret(&a.app)?)?)?;
+    let client = connect(client_for(&a.app.target, client_secret(&a.app)?))?;
     let tokens = match &verifier {
         Some(v) => {
             client
-                .exchange_code_pkce(&code, redirect.as_ref(), v)
+                .exchange_code_pkce(&code, a.redirect_uri.as_ref(), v)
                 .await?
         }
-        None => client.exchange_code(&code, redirect.as_ref()).await?,
+        None => client.exchange_code(&code, a.redirect_uri.as_ref()).await?,
     };
     print_tokens(&tokens, out);
     Ok(())
@@ -211,7 +191,7 @@ fn refresh_token(app: &App) -> Result<RefreshToken, Failure> {
 /// `sentinel refresh`
 pub async fn refresh(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
     let rt = refresh_token(&a.app)?;
-    let client = connect(client_for(&a.app, client_secret(&a.app)?)?)?;
+    let client = connect(client_for(&a.app.target, client_secret(&a.app)?))?;
     let tokens = client.refresh(&rt).await?;
     print_tokens(&tokens, out);
     Ok(())
@@ -220,7 +200,7 @@ pub async fn refresh(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
 /// `sentinel revoke`
 pub async fn revoke(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
     let rt = refresh_token(&a.app)?;
-    let client = connect(client_for(&a.app, client_secret(&a.app)?)?)?;
+    let client = connect(client_for(&a.app.target, client_secret(&a.app)?))?;
     client.revoke(&rt).await?;
     out.result("revoked", json!({"revoked": true}));
     Ok(())
