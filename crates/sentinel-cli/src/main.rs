@@ -45,7 +45,9 @@ fn main() -> ExitCode {
         }
     };
     output::init_tracing(cli.global.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One command, then exit: one thread is enough. The embedded emulator of
+    // `demo` and `mock` is async on this runtime too, and nothing here blocks it.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
