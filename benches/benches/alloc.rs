@@ -24,10 +24,14 @@ use sentinel_benches::{
     ACCOUNT, APP_JWT_KID, TEST_KEY_SPKI, all_services_body, app_jwt, app_token_response_body,
     key_pair, now_secs, token_response_body,
 };
+use sentinel_client::{RenewingCache, cache::Poll};
 use sentinel_proto::jwt::{AppJwtClaims, KeySet, RsaPublicKey, Validation, verify};
 use sentinel_proto::{
-    AccountId, AppJwt, DomainApi, Expiry, Host, Poll, RefreshPolicy, RenewingCache, UnixTime,
-    parse_app_token_response, parse_token_response,
+    AccountId, AppJwt, Host, UnixTime,
+    app_token::parse_app_token_response,
+    domain::DomainApi,
+    policy::{Expiry, RefreshPolicy},
+    user::parse_token_response,
 };
 use serde::de::IgnoredAny;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};

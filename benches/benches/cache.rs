@@ -14,7 +14,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sentinel_benches::{app_jwt, now_secs};
-use sentinel_proto::{AppJwt, Cached, Expiry, Poll, RefreshPolicy, RenewingCache, UnixTime};
+use sentinel_client::{RenewingCache, cache::Poll};
+use sentinel_proto::{
+    AppJwt, UnixTime,
+    policy::{Cached, Expiry, RefreshPolicy},
+};
 
 type Cache = RenewingCache<AppJwt, String>;
 

@@ -19,8 +19,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use isahc::config::Configurable as _;
 use oauth2::basic::BasicClient;
 use oauth2::{AuthType, TokenResponse as _, TokenUrl};
+use sentinel_client::ClientConfig;
 use sentinel_mock::{Endpoint, MockServer};
-use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret, FORM_CONTENT_TYPE, Host};
+use sentinel_proto::{AccountId, ClientId, ClientSecret, Host, request::FORM_CONTENT_TYPE};
 
 fn fetch_app_token(c: &mut Criterion) {
     let mock = MockServer::builder().start_blocking().unwrap();
@@ -98,7 +99,7 @@ fn fetch_app_token(c: &mut Criterion) {
         theirs.access_token().secret().split('.').next()
     );
     assert!(rt.block_on(bare_reqwest()).starts_with(b"{"));
-    pollster::block_on(ours_isahc.client().fetch_app_token()).unwrap();
+    ours_isahc.fetch_app_token().unwrap();
     assert!(bare_isahc().starts_with(b"{"));
     mock.reset_counters();
 
@@ -121,7 +122,7 @@ fn fetch_app_token(c: &mut Criterion) {
     let mut g = c.benchmark_group("e2e/app_token_fetch_isahc");
     g.throughput(Throughput::Elements(1));
     g.bench_function("sentinel_isahc", |b| {
-        b.iter(|| pollster::block_on(ours_isahc.client().fetch_app_token()).unwrap())
+        b.iter(|| ours_isahc.fetch_app_token().unwrap())
     });
     g.bench_function("floor_bare_isahc_post", |b| b.iter(bare_isahc));
     g.finish();

@@ -14,7 +14,10 @@ use sentinel_benches::peers::{
     OAuth2WithIdToken, PlainAllServices, PlainTokenBorrowed, PlainTokenOwned,
 };
 use sentinel_benches::{all_services_body, app_token_response_body, now_secs, token_response_body};
-use sentinel_proto::{AccountId, DomainApi, Host, parse_app_token_response, parse_token_response};
+use sentinel_proto::{
+    AccountId, Host, app_token::parse_app_token_response, domain::DomainApi,
+    user::parse_token_response,
+};
 use serde::de::IgnoredAny;
 
 fn token_response(c: &mut Criterion) {

@@ -7,7 +7,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(resp) = response::from_input(data) else {
         return;
     };
-    let result = sentinel_proto::parse_app_token_response(&resp);
+    let result = sentinel_proto::app_token::parse_app_token_response(&resp);
     checks::check_outcome(&resp, &result);
     let expect =
         checks::expected_answer(&resp, checks::APP_TOKEN_FIELDS, "access_token", &[], true);

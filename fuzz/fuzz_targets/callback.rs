@@ -11,6 +11,6 @@ fuzz_target!(|data: &[u8]| {
         Some(Input::Structured(c)) => c.text(),
         None => return,
     };
-    let result = sentinel_proto::parse_callback(&url, &callback::expected_state());
+    let result = sentinel_proto::user::parse_callback(&url, &callback::expected_state());
     callback::check(&url, &result);
 });

@@ -7,7 +7,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(resp) = response::from_input(data) else {
         return;
     };
-    let result = sentinel_proto::parse_consumer_jws_response(&resp);
+    let result = sentinel_proto::consumer::parse_consumer_jws_response(&resp);
     checks::check_outcome(&resp, &result);
     let expect = checks::expected_answer(&resp, &["token"], "token", &[], false);
     if let Some(body) = expect.judge(result.is_ok())

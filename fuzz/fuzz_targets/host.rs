@@ -4,7 +4,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sentinel_fuzz::checks::{check_base_uri, check_host, check_ids};
-use sentinel_proto::{AccountId, ClientId, Host, RedirectUri};
+use sentinel_proto::{AccountId, ClientId, Host, user::RedirectUri};
 
 fuzz_target!(|s: &str| {
     let parsed = Host::parse(s);

@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(resp) = response::from_input(data) else {
         return;
     };
-    let result = sentinel_proto::parse_token_response(&resp);
+    let result = sentinel_proto::user::parse_token_response(&resp);
     check_outcome(&resp, &result);
     let optional = ["refresh_token", "id_token"];
     let expect = expected_answer(&resp, TOKEN_FIELDS, "access_token", &optional, true);

@@ -3,9 +3,7 @@
 use std::net::IpAddr;
 
 use http::{Response, StatusCode, header};
-use sentinel_proto::{
-    BodyError, Error, Host, MAX_BODY_BYTES, OAuthError, RetryAfter, Scheme, UnixTime,
-};
+use sentinel_proto::{Error, Host, Scheme, UnixTime, error::{BodyError, OAuthError, RetryAfter}, response::MAX_BODY_BYTES};
 
 use crate::{NOW, has_marker, shown};
 
@@ -46,7 +44,7 @@ pub fn check_error(resp: &Response<Vec<u8>>, e: &Error) {
         } => {
             assert!(!too_large && *s == status && !status.is_success());
             assert_eq!(body.len(), resp.body().len());
-            let kept = resp.body().len().min(sentinel_proto::RawBody::MAX);
+            let kept = resp.body().len().min(sentinel_proto::error::RawBody::MAX);
             assert_eq!(body.as_bytes(), &resp.body()[..kept]);
             if status.is_client_error() || status.is_server_error() {
                 assert!(OAuthError::from_json(resp.body()).is_none());
@@ -144,7 +142,7 @@ pub fn check_oauth_error(e: &OAuthError) {
     // Unredacted, the server's text is withheld: a registered code and markers only.
     let display = e.to_string();
     assert!(!display.chars().any(char::is_control));
-    let registered = !matches!(e.code(), sentinel_proto::OAuthErrorCode::Other(_));
+    let registered = !matches!(e.code(), sentinel_proto::error::OAuthErrorCode::Other(_));
     let shown_code = if registered {
         code
     } else {
@@ -345,7 +343,7 @@ pub fn check_oauth_body(body: &[u8], parsed: &Option<OAuthError>) {
 /// `Host::from_base_uri(s, csds)` for an https and a loopback-http CSDS, against
 /// `Host::parse(s)`: a bare `host[:port]` means the same to both, the https CSDS
 /// never yields http, the http one yields http exactly for loopback hosts.
-pub fn check_base_uri(s: &str, parsed: &Result<Host, sentinel_proto::InputError>) {
+pub fn check_base_uri(s: &str, parsed: &Result<Host, sentinel_proto::error::InputError>) {
     let via_https = Host::from_base_uri(s, &Host::csds());
     let local = Host::parse("http://localhost:1").expect("loopback");
     let via_http = Host::from_base_uri(s, &local);
@@ -364,7 +362,7 @@ pub fn check_base_uri(s: &str, parsed: &Result<Host, sentinel_proto::InputError>
 /// Accepted ids and redirect URIs keep their documented character sets.
 pub fn check_ids(
     s: &str,
-    redirect: Option<sentinel_proto::RedirectUri>,
+    redirect: Option<sentinel_proto::user::RedirectUri>,
     account: Option<sentinel_proto::AccountId>,
     client: Option<sentinel_proto::ClientId>,
 ) {

@@ -7,9 +7,7 @@ use arbitrary::Arbitrary;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use sentinel_proto::UnixTime;
-use sentinel_proto::jwt::{
-    Algorithm, AlgorithmSet, Claims, JwtError, KeySet, RsaPublicKey, Validation,
-};
+use sentinel_proto::jwt::{ Algorithm, AlgorithmSet, Claims, JwtError, KeySet, RsaPublicKey, Validation, };
 
 use crate::NOW;
 use crate::json::{Doc, Key, Known, Scalar, Value, push_str};

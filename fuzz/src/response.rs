@@ -2,7 +2,7 @@
 
 use arbitrary::Arbitrary;
 use http::{HeaderName, HeaderValue, Response, StatusCode, header};
-use sentinel_proto::MAX_BODY_BYTES;
+use sentinel_proto::response::MAX_BODY_BYTES;
 
 use crate::json::Doc;
 

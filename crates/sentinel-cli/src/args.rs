@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use sentinel_proto::jwt::Algorithm;
-use sentinel_proto::{AccountId, AppJwtVersion, ClientId, Host, InputError, RedirectUri};
+use sentinel_proto::{
+    AccountId, ClientId, Host, app_token::AppJwtVersion, error::InputError, user::RedirectUri,
+};
 
 /// The Domain API asked when no `--csds` is given. The library's default is
 /// `Host::csds()`; a unit test keeps the two equal, because clap needs the

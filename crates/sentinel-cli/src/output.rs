@@ -57,8 +57,8 @@ impl From<sentinel_proto::Error> for Failure {
     }
 }
 
-impl From<sentinel_proto::InputError> for Failure {
-    fn from(e: sentinel_proto::InputError) -> Self {
+impl From<sentinel_proto::error::InputError> for Failure {
+    fn from(e: sentinel_proto::error::InputError) -> Self {
         Failure::Usage(e.to_string())
     }
 }

@@ -1,13 +1,14 @@
 //! # sentinel-isahc
 //!
 //! A blocking LivePerson Sentinel client on [`isahc`]: the
-//! [`sentinel_proto::Client`] driven by an isahc transport, each call blocking the
+//! [`sentinel_client::BlockingClient`] over [`IsahcHttp`] on a
+//! [`ThreadRuntime`](sentinel_client::ThreadRuntime), each call blocking the
 //! calling thread until done. Every protocol decision (discovery, caching,
-//! single-flight renewal across threads, retries) lives in `sentinel-proto`; this
-//! crate only moves bytes.
+//! single-flight renewal across threads, retries) lives in `sentinel-client` and
+//! `sentinel-proto`; this crate only moves bytes.
 //!
 //! Defaults: a 10 s connect and 30 s total timeout, response bodies capped at
-//! [`sentinel_proto::MAX_BODY_BYTES`] while they are read. Whatever `HttpClient`
+//! [`MAX_BODY_BYTES`](sentinel_proto::response::MAX_BODY_BYTES) while they are read. Whatever `HttpClient`
 //! sends them (this crate's or one given to [`SentinelClient::with_http_client`]),
 //! the requests of this crate are configured one by one: redirects are never
 //! followed (a 3xx is an error, never retried), HTTP/1.1 is the only version
@@ -21,7 +22,7 @@
 //!
 //! | target | levels | carries |
 //! |---|---|---|
-//! | `sentinel_proto`, `sentinel_isahc` | all | operation, host, path, attempt, status; never a secret |
+//! | `sentinel_client`, `sentinel_isahc` | all | operation, host, path, attempt, status; never a secret |
 //! | `isahc::handler` | DEBUG | curl's verbose text: hosts, ports, TLS version, ALPN, byte counts |
 //! | other `isahc::*` | all | agent and connection life; isahc's request spans (which record the full URI) are disabled for these requests |
 //! | **`isahc::wire`** | **TRACE** | **every byte sent and received: request line, headers (`Authorization`), bodies (client secret, code, refresh token) and the tokens in the answers** |
@@ -47,7 +48,8 @@
 //! (with `tracing-log` for `log` records) instead.
 //!
 //! ```no_run
-//! use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
+//! use sentinel_client::ClientConfig;
+//! use sentinel_proto::{AccountId, ClientId, ClientSecret};
 //! use sentinel_isahc::SentinelClient;
 //!
 //! let config = ClientConfig::new(
@@ -63,27 +65,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod transport;
+mod http;
 
+use std::ops::Deref;
 use std::time::Duration;
 
-use http::{Request, Response};
-use sentinel_proto::jwt::{AppJwtClaims, IdTokenClaims, KeySet};
-use sentinel_proto::{
-    AppJwt, AuthorizationCode, CachedAppJwt, Client, ClientConfig, CodeVerifier, ConsumerJws,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error, Expiry, Host, IdToken, PkceChallenge,
-    RedirectUri, RefreshToken, Sentinel, State, TokenResponse,
+use sentinel_client::{
+    BlockingClient, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ThreadRuntime,
 };
+use sentinel_proto::Error;
 
-pub use transport::IsahcTransport;
+pub use http::IsahcHttp;
 
 /// A blocking Sentinel client over isahc. Cheap to clone; clones share caches and
 /// can be used from many threads.
 ///
+/// Every operation is [`BlockingClient`]'s, reached through `Deref`: the same
+/// names as `sentinel_reqwest::SentinelClient`'s, without `.await`.
+///
 /// ```no_run
-/// # use sentinel_proto::*;
+/// # use sentinel_proto::Error;
+/// # use sentinel_proto::user::parse_callback;
 /// # fn run(client: sentinel_isahc::SentinelClient) -> Result<(), Error> {
-/// let state = State::generate()?;
+/// let state = sentinel_client::generate_state()?;
 /// let url = client.authorize_url(None, &state)?;
 /// // ... the browser comes back to the redirect URI:
 /// # let callback = String::new();
@@ -96,7 +100,7 @@ pub use transport::IsahcTransport;
 /// ```
 #[derive(Clone, Debug)]
 pub struct SentinelClient {
-    inner: Client<IsahcTransport>,
+    inner: BlockingClient<IsahcHttp, ThreadRuntime>,
 }
 
 impl SentinelClient {
@@ -112,8 +116,9 @@ impl SentinelClient {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, Error> {
+        let http = IsahcHttp::new(connect_timeout, timeout)?;
         Ok(Self {
-            inner: Client::new(config, IsahcTransport::new(connect_timeout, timeout)?),
+            inner: BlockingClient::new(config, http, ThreadRuntime),
         })
     }
 
@@ -122,119 +127,19 @@ impl SentinelClient {
     /// crate overrides: no redirect, HTTP/1.1 only, no proxy to a loopback host.
     pub fn with_http_client(config: ClientConfig, http: isahc::HttpClient) -> Self {
         Self {
-            inner: Client::new(config, IsahcTransport::with_http_client(http)),
+            inner: BlockingClient::new(config, IsahcHttp::with_http_client(http), ThreadRuntime),
         }
     }
 
-    /// The protocol client underneath.
-    pub fn client(&self) -> &Client<IsahcTransport> {
+    /// The client underneath.
+    pub fn client(&self) -> &BlockingClient<IsahcHttp, ThreadRuntime> {
         &self.inner
-    }
-
-    /// The Sentinel context, discovering the host if needed.
-    pub fn sentinel(&self) -> Result<Sentinel, Error> {
-        block_on(self.inner.sentinel())
-    }
-
-    /// The Identity Provider host, discovering it if needed.
-    pub fn idp_host(&self) -> Result<Host, Error> {
-        block_on(self.inner.idp_host())
-    }
-
-    /// The cached AppJWT; see [`Client::app_token`].
-    pub fn app_token(&self) -> Result<CachedAppJwt, Error> {
-        block_on(self.inner.app_token())
-    }
-
-    /// Requests a new AppJWT, bypassing the cache; see [`Client::fetch_app_token`].
-    pub fn fetch_app_token(&self) -> Result<(AppJwt, Expiry), Error> {
-        block_on(self.inner.fetch_app_token())
-    }
-
-    /// Forgets the cached AppJWT.
-    pub fn invalidate_app_token(&self) {
-        self.inner.invalidate_app_token();
-    }
-
-    /// Verifies an AppJWT; see [`Client::verify_app_token`].
-    pub fn verify_app_token(&self, token: &AppJwt) -> Result<AppJwtClaims, Error> {
-        block_on(self.inner.verify_app_token(token))
-    }
-
-    /// Verifies an ID token; see [`Client::verify_id_token`].
-    pub fn verify_id_token(&self, token: &IdToken) -> Result<IdTokenClaims, Error> {
-        block_on(self.inner.verify_id_token(token))
-    }
-
-    /// Sentinel's JWKS, cached; see [`Client::jwks`].
-    pub fn jwks(&self) -> Result<KeySet, Error> {
-        block_on(self.inner.jwks())
-    }
-
-    /// The authorize URL; see [`Client::authorize_url`].
-    pub fn authorize_url(
-        &self,
-        redirect_uri: Option<&RedirectUri>,
-        state: &State,
-    ) -> Result<url::Url, Error> {
-        block_on(self.inner.authorize_url(redirect_uri, state))
-    }
-
-    /// The authorize URL with a PKCE challenge; see [`Client::authorize_url_pkce`].
-    pub fn authorize_url_pkce(
-        &self,
-        redirect_uri: Option<&RedirectUri>,
-        state: &State,
-        challenge: &PkceChallenge,
-    ) -> Result<url::Url, Error> {
-        block_on(
-            self.inner
-                .authorize_url_pkce(redirect_uri, state, challenge),
-        )
-    }
-
-    /// Exchanges a PKCE code, never retried; see [`Client::exchange_code_pkce`].
-    pub fn exchange_code_pkce(
-        &self,
-        code: &AuthorizationCode,
-        redirect_uri: Option<&RedirectUri>,
-        verifier: &CodeVerifier,
-    ) -> Result<TokenResponse, Error> {
-        block_on(self.inner.exchange_code_pkce(code, redirect_uri, verifier))
-    }
-
-    /// Exchanges a code, never retried; see [`Client::exchange_code`].
-    pub fn exchange_code(
-        &self,
-        code: &AuthorizationCode,
-        redirect_uri: Option<&RedirectUri>,
-    ) -> Result<TokenResponse, Error> {
-        block_on(self.inner.exchange_code(code, redirect_uri))
-    }
-
-    /// Refreshes user tokens; see [`Client::refresh`].
-    pub fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenResponse, Error> {
-        block_on(self.inner.refresh(refresh_token))
-    }
-
-    /// Revokes a refresh token; see [`Client::revoke`].
-    pub fn revoke(&self, refresh_token: &RefreshToken) -> Result<(), Error> {
-        block_on(self.inner.revoke(refresh_token))
-    }
-
-    /// A ConsumerJWS; see [`Client::consumer_jws`].
-    pub fn consumer_jws(&self, ext_consumer_id: &str) -> Result<ConsumerJws, Error> {
-        block_on(self.inner.consumer_jws(ext_consumer_id))
-    }
-
-    /// Sends any `sentinel-proto` request once and returns the raw response.
-    pub fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        block_on(self.inner.send(request))
     }
 }
 
-/// Runs a core future on this thread. The transport completes its I/O before
-/// returning each future, so only cache waits ever park the thread.
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    pollster::block_on(f)
+impl Deref for SentinelClient {
+    type Target = BlockingClient<IsahcHttp, ThreadRuntime>;
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
 }

@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 use sentinel_isahc::SentinelClient;
 use sentinel_mock::{Endpoint, Fault};
 use sentinel_proto::{
-    AppJwtVersion, Error, OAuthErrorCode, RedirectUri, RefreshPolicy, RetryPolicy,
-    TransportErrorKind,
+    Error,
+    app_token::AppJwtVersion,
+    error::{OAuthErrorCode, TransportErrorKind},
+    policy::{RefreshPolicy, RetryPolicy},
+    user::RedirectUri,
 };
 
 mod common;

@@ -8,7 +8,7 @@
 use std::sync::Mutex;
 
 use sentinel_isahc::SentinelClient;
-use sentinel_proto::RedirectUri;
+use sentinel_proto::user::RedirectUri;
 
 mod common;
 use common::*;

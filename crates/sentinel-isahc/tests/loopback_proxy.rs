@@ -11,7 +11,7 @@ use std::process::Command;
 
 use isahc::config::Configurable;
 use sentinel_isahc::SentinelClient;
-use sentinel_proto::RedirectUri;
+use sentinel_proto::user::RedirectUri;
 
 mod common;
 mod net;

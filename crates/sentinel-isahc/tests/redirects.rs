@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use isahc::config::{Configurable, RedirectPolicy};
+use sentinel_client::ClientConfig;
 use sentinel_isahc::SentinelClient;
-use sentinel_proto::{AuthorizationCode, ClientConfig, Host, RedirectUri, RefreshToken};
+use sentinel_proto::{AuthorizationCode, Host, RefreshToken, user::RedirectUri};
 
 mod common;
 mod net;

@@ -11,9 +11,10 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use isahc::config::Configurable;
+use sentinel_client::ClientConfig;
 use sentinel_isahc::SentinelClient;
 use sentinel_mock::{MockClient, MockConfig, MockServer};
-use sentinel_proto::{ClientConfig, Host, RedirectUri};
+use sentinel_proto::{Host, user::RedirectUri};
 use tracing::field::{Field, Visit};
 use tracing_log::NormalizeEvent;
 use tracing_subscriber::layer::{Context, SubscriberExt};

@@ -9,7 +9,7 @@ use crate::request::{form_encode, form_post};
 use crate::response::{invalid, success_body};
 use crate::secret::AppJwt;
 use crate::sentinel::Sentinel;
-use crate::token::{Members, RawToken};
+use crate::user::token::{Members, RawToken};
 
 /// Which AppJWT endpoint to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -36,7 +36,7 @@ impl Sentinel {
     /// Builds an AppJWT request with the credentials in the form body.
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let v1 = s.app_token_request(AppJwtVersion::V1)?;
@@ -66,7 +66,7 @@ impl Sentinel {
     /// [`Sentinel::app_token_request`] unless a server accepts nothing else.
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.app_token_request_legacy_query()?;
@@ -95,7 +95,7 @@ impl Sentinel {
 ///
 /// ```
 /// let resp = http::Response::new(br#"{"access_token":"a.b.c","token_type":"Bearer"}"#.to_vec());
-/// let t = sentinel_proto::parse_app_token_response(&resp)?;
+/// let t = sentinel_proto::app_token::parse_app_token_response(&resp)?;
 /// assert_eq!(t.access_token.secret(), "a.b.c");
 /// assert_eq!(t.expires_in, None);
 /// # Ok::<(), sentinel_proto::Error>(())

@@ -34,7 +34,7 @@ pub const LIVEPERSON_DOMAIN: &str = "liveperson.net";
 /// [`DomainApi::with_allowed_domains`] added its domain.
 ///
 /// ```
-/// use sentinel_proto::{AccountId, DomainApi, Host};
+/// use sentinel_proto::{AccountId, Host, domain::DomainApi};
 /// let api = DomainApi::new(Host::csds(), AccountId::new("123456")?);
 /// let req = api.service_request("sentinel")?;
 /// assert_eq!(req.uri(), "https://api.liveperson.net/api/account/123456/service/sentinel/baseURI.json?version=1.0");
@@ -71,7 +71,7 @@ impl DomainApi {
     /// `liveperson.net` stays allowed.
     ///
     /// ```
-    /// use sentinel_proto::{AccountId, BodyError, DomainApi, Error, Host};
+    /// use sentinel_proto::{AccountId, Error, Host, domain::DomainApi, error::BodyError};
     /// let resp = http::Response::new(
     ///     br#"{"service":"sentinel","baseURI":"sentinel.corp.example"}"#.to_vec());
     /// let api = DomainApi::new(Host::csds(), AccountId::new("123456")?);
@@ -101,12 +101,12 @@ impl DomainApi {
     /// type's documentation).
     ///
     /// ```
-    /// use sentinel_proto::{AccountId, DomainApi, Host};
+    /// use sentinel_proto::{AccountId, Host, domain::DomainApi};
     /// let api = DomainApi::new(Host::csds(), AccountId::new("123456")?);
     /// assert!(api.allows(&Host::parse("va.sentinel.liveperson.net")?));
     /// assert!(!api.allows(&Host::parse("evilliveperson.net")?));
     /// assert!(!api.allows(&Host::parse("liveperson.net.evil.com")?));
-    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
     /// ```
     pub fn allows(&self, host: &Host) -> bool {
         allowed(&self.csds, &self.allowed, host)
@@ -167,7 +167,7 @@ impl DomainApi {
     /// Parses the all-services answer.
     ///
     /// ```
-    /// use sentinel_proto::{AccountId, DomainApi, Host};
+    /// use sentinel_proto::{AccountId, Host, domain::DomainApi};
     /// let api = DomainApi::new(Host::csds(), AccountId::new("123456")?);
     /// let resp = http::Response::new(br#"{"baseURIs":[
     ///   {"service":"sentinel","account":"123456","baseURI":"va.sentinel.liveperson.net"},

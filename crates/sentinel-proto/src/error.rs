@@ -9,13 +9,13 @@ use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
-use crate::oauth_error::OAuthError;
+pub use crate::oauth_error::{OAuthError, OAuthErrorCode};
 use crate::redact::Redactor;
 
 /// Everything that can go wrong building a request or reading a response.
 ///
 /// ```
-/// use sentinel_proto::{Error, parse_token_response};
+/// use sentinel_proto::{Error, user::parse_token_response};
 /// let resp = http::Response::builder()
 ///     .status(400)
 ///     .body(br#"{"error":"invalid_grant","error_description":"code expired"}"#.to_vec())?;
@@ -81,7 +81,7 @@ pub enum Error {
     },
     /// The authorize callback was an error or did not match the request.
     #[error(transparent)]
-    Callback(#[from] crate::authorize::CallbackError),
+    Callback(#[from] crate::user::authorize::CallbackError),
     /// A JWT failed decoding or verification.
     #[cfg(feature = "jwt")]
     #[error(transparent)]
@@ -99,7 +99,7 @@ impl Error {
     /// requests yourself:
     ///
     /// ```
-    /// use sentinel_proto::*;
+    /// use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// let sentinel = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?,
     ///     AccountId::new("123456")?, ClientId::new("cid")?, ClientSecret::new("s3cr3t"));
     /// let request = sentinel.app_token_request(AppJwtVersion::V1)?;
@@ -441,7 +441,7 @@ impl RetryAfter {
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
-    /// use sentinel_proto::{RetryAfter, UnixTime};
+    /// use sentinel_proto::{UnixTime, error::RetryAfter};
     /// let at = RetryAfter::At(UNIX_EPOCH + Duration::from_secs(100));
     /// assert_eq!(at.delay(UnixTime::from_secs(70)), Duration::from_secs(30));
     /// assert_eq!(RetryAfter::Delay(Duration::from_secs(5)).delay(UnixTime::from_secs(0)), Duration::from_secs(5));
@@ -460,7 +460,7 @@ impl RetryAfter {
 /// may carry a legacy query-string secret).
 ///
 /// ```
-/// use sentinel_proto::{TransportError, TransportErrorKind};
+/// use sentinel_proto::error::{TransportError, TransportErrorKind};
 /// let e = TransportError::new(TransportErrorKind::Timeout, "no answer within 30s");
 /// assert_eq!(e.to_string(), "timed out: no answer within 30s");
 /// ```

@@ -41,7 +41,7 @@ impl Scheme {
 /// assert!(Host::parse("http://example.com").is_err());
 /// assert!(Host::parse("user@example.com").is_err());
 /// assert!(Host::parse("example.com/path").is_err());
-/// # Ok::<(), sentinel_proto::InputError>(())
+/// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Host {
@@ -85,7 +85,7 @@ impl Host {
     /// let h = Host::from_base_uri("va.sentinel.liveperson.net", &csds)?;
     /// assert_eq!(h.scheme(), Scheme::Https);
     /// assert!(Host::from_base_uri("https://x.example", &csds).is_err());
-    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
     /// ```
     pub fn from_base_uri(base_uri: &str, discovered_via: &Host) -> Result<Self, InputError> {
         let https = Self::from_parts(Scheme::Https, base_uri)?;
@@ -166,7 +166,7 @@ impl Host {
     /// use sentinel_proto::Host;
     /// assert_eq!(Host::parse("VA.Sentinel.LivePerson.net:8443")?.name(), "va.sentinel.liveperson.net");
     /// assert_eq!(Host::parse("[::1]:80")?.name(), "[::1]");
-    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
     /// ```
     pub fn name(&self) -> &str {
         let a = self.authority.as_str();

@@ -16,7 +16,7 @@ const MAX_CLIENT_ID: usize = 256;
 /// use sentinel_proto::AccountId;
 /// assert_eq!(AccountId::new("123456")?.as_str(), "123456");
 /// assert!(AccountId::new("12/../34").is_err());
-/// # Ok::<(), sentinel_proto::InputError>(())
+/// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AccountId(String);
@@ -58,7 +58,7 @@ impl std::fmt::Display for AccountId {
 /// let id = ClientId::new("4b3c2d1e-0000-4000-8000-00000000c1d0")?;
 /// assert_eq!(id.as_str(), "4b3c2d1e-0000-4000-8000-00000000c1d0");
 /// assert!(ClientId::new("").is_err());
-/// # Ok::<(), sentinel_proto::InputError>(())
+/// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ClientId(String);

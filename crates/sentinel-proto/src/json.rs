@@ -120,7 +120,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
 /// answer (an ID token is about 800 bytes), and the VSCHAR check proves them ASCII, so
 /// the first UTF-8 pass would be wasted work. Only JSON strings (and `null`, through
 /// `Option`) are accepted: serde_json fails on any other value before a visitor sees
-/// it, which [`crate::token::RawToken::parse`] turns into a named field error.
+/// it, which [`crate::user::token::RawToken::parse`] turns into a named field error.
 pub(crate) struct TokenBytes<'a>(Cow<'a, [u8]>);
 
 impl TokenBytes<'_> {

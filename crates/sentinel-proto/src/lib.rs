@@ -2,19 +2,21 @@
 //!
 //! The sans-IO core of a client for LivePerson's Sentinel identity broker: it builds
 //! every request as an [`http::Request<Vec<u8>>`], parses every answer from an
-//! [`http::Response`] of bytes, verifies JWTs, and keeps token lifetimes — without
-//! sockets, an async runtime or a clock. Time is a parameter ([`UnixTime`]);
-//! randomness is drawn only for [`State`] and the opt-in PKCE [`CodeVerifier`], and
-//! can be injected (`from_random_bytes`).
+//! [`http::Response`] of bytes, verifies JWTs, and decides when to retry and when
+//! to renew — without sockets, an async runtime, a clock or a random number
+//! generator. Time and randomness are arguments ([`UnixTime`], `random: u64`,
+//! `from_random_bytes`); nothing here blocks, locks, logs or spawns.
 //!
-//! Bring your own HTTP stack, or use `sentinel-reqwest` (async) or
-//! `sentinel-isahc` (blocking), which drive this crate.
+//! Bring your own HTTP stack, or use `sentinel-client` (discovery, caches,
+//! retries, JWKS, once for every runtime) through `sentinel-reqwest` (async) or
+//! `sentinel-isahc` (blocking).
 //!
 //! Data flows one way: build a request, send it however you like, parse the
-//! response into a typed result or a typed [`Error`].
+//! response into a typed result or a typed [`Error`]:
 //!
 //! ```
-//! use sentinel_proto::*;
+//! use sentinel_proto::{AccountId, ClientId, ClientSecret, Host, Redactor, Sentinel};
+//! use sentinel_proto::app_token::{AppJwtVersion, parse_app_token_response};
 //!
 //! let sentinel = Sentinel::new(
 //!     Host::parse("va.sentinel.liveperson.net")?,
@@ -24,19 +26,50 @@
 //! );
 //! let request = sentinel.app_token_request(AppJwtVersion::V1)?;
 //! assert_eq!(request.method(), http::Method::POST);
+//! let redactor = Redactor::from_request(&request); // before sending: see "Errors"
 //! // ... send it with any client, then:
 //! let response = http::Response::builder()
 //!     .status(200)
 //!     .body(br#"{"access_token":"eyJ...","token_type":"Bearer","expires_in":3600}"#.to_vec())?;
-//! let token = parse_app_token_response(&response)?;
+//! let token = parse_app_token_response(&response).map_err(|e| e.redact(&redactor))?;
 //! assert_eq!(token.expires_in, Some(std::time::Duration::from_secs(3600)));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Security properties: secrets and tokens are types whose `Debug` is redacted and
-//! that have no `Display`; errors never contain them; client credentials go in
-//! request bodies (the query-string form is a named legacy option); plain http is
-//! accepted only to loopback hosts; response bodies are capped before parsing.
+//! ## Contents
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`app_token`] | AppJWT (client credentials, V1 and V2): [`Sentinel::app_token_request`], [`app_token::parse_app_token_response`] |
+//! | [`user`] | a person's login: [`Sentinel::authorize_url`], [`user::parse_callback`] and its [`user::State`], [`Sentinel::exchange_code_request`], [`Sentinel::refresh_request`], [`Sentinel::revoke_request`], PKCE, [`user::parse_token_response`] |
+//! | [`domain`] | LivePerson's Domain API: [`domain::DomainApi`] finds the hosts, allow-listed |
+//! | [`consumer`] | ConsumerJWS from the Identity Provider: [`consumer::Idp`] |
+//! | [`jwt`] | RS256 verification of AppJWTs and ID tokens, key sets, the JWKS policy |
+//! | [`policy`] | when to retry ([`policy::RetryPolicy`]) and when to renew ([`policy::RefreshPolicy`]) |
+//! | [`error`] | [`Error`] and its nested kinds, OAuth errors |
+//! | [`redact`] | cutting echoed secrets out of server text ([`Redactor`]) |
+//! | [`request`], [`response`] | what every request and answer shares: headers, the body cap |
+//!
+//! At the root: the context every request is built from ([`Sentinel`]), the
+//! validated names ([`Host`], [`AccountId`], [`ClientId`]), the secret types
+//! ([`ClientSecret`], [`AppJwt`], [`AccessToken`], [`RefreshToken`], [`IdToken`],
+//! [`AuthorizationCode`], [`CodeVerifier`], [`ConsumerJws`]), [`UnixTime`],
+//! [`Error`] and [`Redactor`].
+//!
+//! ## Errors
+//!
+//! Every parser returns an [`Error`] that says what was wrong without echoing a
+//! value. Server text it keeps (an OAuth `error_description`, an error page) is
+//! withheld from `Display` and `Debug` until [`Error::redact`] has cut out the
+//! secrets of the request that caused it: a hostile server may echo them.
+//!
+//! ## Security properties
+//!
+//! Secrets and tokens are types whose `Debug` is redacted and that have no
+//! `Display`; errors never contain them; client credentials go in request bodies
+//! (the query-string form is a named legacy option); plain http is accepted only to
+//! loopback hosts; hosts named by the Domain API are allow-listed; response bodies
+//! are capped before parsing.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -49,67 +82,37 @@
     )
 )]
 
-mod app_token;
-mod authorize;
-mod cache;
-mod client;
-mod consumer;
+pub mod app_token;
+pub mod consumer;
 mod ct;
-mod domain;
-mod error;
+pub mod domain;
+pub mod error;
 mod host;
 mod ids;
 mod json;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 mod oauth_error;
-mod redact;
-mod redirect;
-mod request;
-mod response;
-mod retry;
-mod revoke;
+pub mod policy;
+pub mod redact;
+pub mod request;
+pub mod response;
 mod secret;
 mod sentinel;
 mod time;
-mod token;
-mod well_known;
+pub mod user;
 
-#[cfg(feature = "jwt")]
-pub mod jwt;
-
-pub use app_token::{AppJwtVersion, AppTokenResponse, parse_app_token_response};
-pub use authorize::{CallbackError, PkceChallenge, State, parse_callback};
-pub use cache::{
-    Cached, Expiry, Freshness, Outcome, Poll, RefreshPolicy, Renewal, RenewingCache, Waiter,
-};
-pub use client::{
-    BackgroundTask, CachedAppJwt, Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
-    Transport,
-};
-pub use consumer::{consumer_jws_request, parse_consumer_jws_response};
-pub use domain::{DomainApi, LIVEPERSON_DOMAIN, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
-pub use error::{
-    BodyError, Error, InputError, JsonErrorKind, RawBody, RetryAfter, TransportError,
-    TransportErrorKind,
-};
+pub use error::Error;
 pub use host::{Host, Scheme};
 pub use ids::{AccountId, ClientId};
-pub use oauth_error::{OAuthError, OAuthErrorCode};
-pub use redact::{REDACTED, Redactor};
-pub use redirect::RedirectUri;
-pub use request::{ApiVersion, FORM_CONTENT_TYPE, USER_AGENT};
-pub use response::{BodyLimit, MAX_BODY_BYTES, success_body};
-pub use retry::{Operation, RetryPolicy, jitter_seed};
-pub use revoke::parse_revoke_response;
+pub use redact::Redactor;
+pub use request::ApiVersion;
 pub use secret::{
     AccessToken, AppJwt, AuthorizationCode, ClientSecret, CodeVerifier, ConsumerJws, IdToken,
     RefreshToken,
 };
 pub use sentinel::Sentinel;
 pub use time::UnixTime;
-pub use token::{TokenResponse, parse_token_response};
 
 pub use http;
 pub use url;
-
-#[cfg(feature = "jwt")]
-pub use well_known::parse_jwks_response;

@@ -83,7 +83,7 @@ impl OAuthErrorCode {
 /// Control, bidi and format characters are removed from them in any case.
 ///
 /// ```
-/// use sentinel_proto::{OAuthError, OAuthErrorCode, Redactor};
+/// use sentinel_proto::{Redactor, error::{OAuthError, OAuthErrorCode}};
 /// let e = OAuthError::from_json(br#"{"error":"invalid_client","error_description":"bad secret s3cr3t"}"#)
 ///     .expect("an OAuth error body");
 /// assert_eq!(e.code(), &OAuthErrorCode::InvalidClient);

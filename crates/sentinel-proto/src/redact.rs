@@ -53,7 +53,7 @@ const PUBLIC_HEADERS: &[http::HeaderName] = &[
 /// shows only how many secrets it holds; the values are zeroized on drop.
 ///
 /// ```
-/// use sentinel_proto::{Redactor, REDACTED};
+/// use sentinel_proto::{Redactor, redact::REDACTED};
 /// let request = http::Request::post("https://sentinel.example/token")
 ///     .body(b"grant_type=refresh_token&refresh_token=rt%2B1&client_id=c&client_secret=s3cr3t".to_vec())?;
 /// let r = Redactor::from_request(&request);
@@ -210,7 +210,7 @@ impl Redactor {
     }
 }
 
-impl crate::authorize::CallbackError {
+impl crate::user::authorize::CallbackError {
     pub(crate) fn redact(self, redactor: &Redactor) -> Self {
         match self {
             Self::Authorization(e) => Self::Authorization(e.redact(redactor)),

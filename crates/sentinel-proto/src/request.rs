@@ -76,3 +76,14 @@ pub(crate) fn bad_uri() -> Error {
         reason: "the parts do not make a valid URI",
     })
 }
+
+pub(crate) fn non_empty(value: &str, name: &'static str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(InputError::Parameter {
+            name,
+            reason: "must not be empty",
+        }
+        .into());
+    }
+    Ok(())
+}

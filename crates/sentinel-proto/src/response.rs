@@ -15,7 +15,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Returns the body of a 2xx response, or the error the response stands for.
 ///
 /// ```
-/// use sentinel_proto::{Error, success_body};
+/// use sentinel_proto::{Error, response::success_body};
 /// let ok = http::Response::new(b"{}".to_vec());
 /// assert_eq!(success_body(&ok)?, b"{}");
 ///
@@ -41,7 +41,7 @@ pub fn success_body<B: AsRef<[u8]>>(resp: &Response<B>) -> Result<&[u8], Error> 
 ///
 /// ```
 /// use std::time::Duration;
-/// use sentinel_proto::{BodyLimit, Error, MAX_BODY_BYTES, RetryAfter};
+/// use sentinel_proto::{Error, error::RetryAfter, response::{BodyLimit, MAX_BODY_BYTES}};
 /// let resp = http::Response::builder().status(503).header("retry-after", "7")
 ///     .body(())?;
 /// let limit = BodyLimit::new(resp.status(), resp.headers())?;

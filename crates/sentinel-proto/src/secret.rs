@@ -128,15 +128,17 @@ secret_type!(
     /// ([`CodeVerifier::challenge`]) is what goes into the authorize URL.
     ///
     /// 43 to 128 characters from the unreserved set `[A-Za-z0-9-._~]`; generated
-    /// ones are 32 random bytes in base64url (43 characters, 256 bits).
+    /// ones are 32 random bytes in base64url (43 characters, 256 bits), from the
+    /// caller's CSPRNG ([`CodeVerifier::from_random_bytes`]) or the operating
+    /// system's (`sentinel_client::generate_code_verifier`).
     ///
     /// ```
     /// use sentinel_proto::CodeVerifier;
-    /// let v = CodeVerifier::generate()?;
+    /// let v = CodeVerifier::from_random_bytes([9; 32]); // use a CSPRNG's bytes
     /// assert_eq!(v.secret().len(), 43);
     /// assert_eq!(format!("{v:?}"), "CodeVerifier([redacted])");
     /// assert!(CodeVerifier::new("too-short").is_err());
-    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
     /// ```
     CodeVerifier
 );
@@ -147,16 +149,6 @@ const MIN_VERIFIER: usize = 43;
 const MAX_VERIFIER: usize = 128;
 
 impl CodeVerifier {
-    /// 256 bits from the operating system's CSPRNG, base64url without padding
-    /// (RFC 7636 §4.1 recommends 32 octets).
-    pub fn generate() -> Result<Self, InputError> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|_| InputError::Random)?;
-        let v = Self::from_random_bytes(bytes);
-        bytes.zeroize();
-        Ok(v)
-    }
-
     /// A verifier from 32 bytes the caller drew from its own CSPRNG (or a test
     /// seed).
     ///
@@ -184,7 +176,7 @@ impl CodeVerifier {
     /// assert_eq!(v.challenge().as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     /// assert!(CodeVerifier::new("a".repeat(129)).is_err());
     /// assert!(CodeVerifier::new(format!("{}+", "a".repeat(43))).is_err());
-    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
     /// ```
     pub fn new(value: impl Into<String>) -> Result<Self, InputError> {
         // Wrapped first, so that a refused value is zeroized too.
@@ -209,7 +201,7 @@ impl CodeVerifier {
     }
 
     /// The S256 challenge of this verifier, for the authorize URL.
-    pub fn challenge(&self) -> crate::authorize::PkceChallenge {
-        crate::authorize::PkceChallenge::s256(self)
+    pub fn challenge(&self) -> crate::user::authorize::PkceChallenge {
+        crate::user::authorize::PkceChallenge::s256(self)
     }
 }

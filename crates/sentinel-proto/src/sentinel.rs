@@ -19,7 +19,7 @@ use crate::secret::ClientSecret;
 ///     ClientSecret::new("my-secret"),
 /// );
 /// assert!(!format!("{s:?}").contains("my-secret"));
-/// # Ok::<(), sentinel_proto::InputError>(())
+/// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Sentinel {

@@ -7,8 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sentinel_proto::{
-    AccountId, DomainApi, Error, Host, OAuthError, parse_app_token_response,
-    parse_consumer_jws_response, parse_token_response, success_body,
+    AccountId, Error, Host, app_token::parse_app_token_response,
+    consumer::parse_consumer_jws_response, domain::DomainApi, error::OAuthError,
+    response::success_body, user::parse_token_response,
 };
 
 fn ok(body: &[u8]) -> http::Response<Vec<u8>> {

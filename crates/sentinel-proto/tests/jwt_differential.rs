@@ -14,14 +14,12 @@
 #![cfg(feature = "jwt")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-mod jwt_util;
-
 use std::time::SystemTime;
 
-use jwt_util::*;
 use proptest::prelude::*;
 use sentinel_proto::UnixTime;
 use sentinel_proto::jwt::{Claims, Validation, verify};
+use sentinel_testkit::jwt::*;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]

@@ -2,14 +2,12 @@
 #![cfg(feature = "jwt")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-mod jwt_util;
-
-use jwt_util::*;
 use proptest::prelude::*;
 use sentinel_proto::jwt::{
     AppJwtClaims, Claims, IdTokenClaims, KeySet, RsaPublicKey, Validation, decode_header,
     decode_unverified, verify,
 };
+use sentinel_testkit::jwt::*;
 
 fn all_entry_points(s: &str) {
     let keys = keys_a();

@@ -2,13 +2,11 @@
 #![cfg(feature = "jwt")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-mod jwt_util;
-
-use jwt_util::*;
 use sentinel_proto::jwt::{
     Claims, DEFAULT_MAX_TOKEN_LEN, JwtError, KeySet, Part, Validation, decode_header,
     decode_unverified, verify,
 };
+use sentinel_testkit::jwt::*;
 
 fn exp_ok() -> String {
     format!(r#"{{"exp":{}}}"#, NOW + 600)

@@ -2,16 +2,14 @@
 #![cfg(feature = "jwt")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-mod jwt_util;
-
 use std::time::Duration;
 
-use jwt_util::*;
 use sentinel_proto::UnixTime;
 use sentinel_proto::jwt::{
     Algorithm, Claims, JwksCache, JwksLimits, JwtError, KeySet, Lookup, RsaPublicKey, Validation,
     verify,
 };
+use sentinel_testkit::jwt::*;
 
 fn rsa_jwk(kid: &str, key: &RsaPublicKey, extra: &str) -> String {
     format!(

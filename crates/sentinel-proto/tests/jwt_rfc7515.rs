@@ -3,11 +3,9 @@
 #![cfg(feature = "jwt")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-mod jwt_util;
-
-use jwt_util::*;
 use sentinel_proto::UnixTime;
 use sentinel_proto::jwt::{Claims, JwtError, KeySet, Validation, verify};
+use sentinel_testkit::jwt::*;
 
 fn before_exp() -> UnixTime {
     UnixTime::from_secs(RFC7515_A2_EXP - 1000)

@@ -3,16 +3,14 @@
 #![cfg(feature = "jwt")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-mod jwt_util;
-
 use std::time::Duration;
 
-use jwt_util::*;
 use sentinel_proto::UnixTime;
 use sentinel_proto::jwt::{
     AppJwtClaims, Audience, Claims, IdTokenClaims, JwksCache, JwtError, KeySet, LIVEPERSON_V1_KID,
     Lookup, RsaPublicKey, Validation, decode_header, decode_unverified, verify,
 };
+use sentinel_testkit::jwt::*;
 
 const ID_HEADER: &str = r#"{"kid":"idtoken-19-08-19","typ":"JWT","alg":"RS256"}"#;
 const APP_HEADER: &str = r#"{"kid":"appjwt-13-05-17","typ":"JWT","alg":"RS256"}"#;

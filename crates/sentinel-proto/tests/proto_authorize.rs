@@ -8,8 +8,9 @@
 )]
 
 use sentinel_proto::{
-    AccountId, CallbackError, ClientId, ClientSecret, Error, Host, OAuthErrorCode, RedirectUri,
-    Sentinel, State, parse_callback,
+    AccountId, ClientId, ClientSecret, Error, Host, Sentinel,
+    error::OAuthErrorCode,
+    user::{CallbackError, RedirectUri, State, parse_callback},
 };
 
 const STATE: &str = "0123456789abcdef-STATE";
@@ -41,7 +42,7 @@ fn parse(callback: &str) -> Result<String, CallbackError> {
         })
 }
 
-fn authorization_error(callback: &str) -> sentinel_proto::OAuthError {
+fn authorization_error(callback: &str) -> sentinel_proto::error::OAuthError {
     match parse(callback) {
         Err(CallbackError::Authorization(e)) => e,
         other => panic!("{callback}: {other:?}"),
@@ -306,7 +307,7 @@ fn server_redirect(authorize: &url::Url, code: &str) -> String {
 fn authorize_then_callback_round_trip() {
     let s = sentinel();
     for state in [
-        State::generate().unwrap(),
+        sentinel_testkit::random_state(),
         State::new("st&at=e+%x0123456789").unwrap(),
         State::new("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~").unwrap(),
     ] {
@@ -321,7 +322,7 @@ fn authorize_then_callback_round_trip() {
                 let cb = server_redirect(&url, code);
                 assert_eq!(parse_callback(&cb, &state).unwrap().secret(), code, "{cb}");
                 // The same callback against another state is refused.
-                let other = State::generate().unwrap();
+                let other = sentinel_testkit::random_state();
                 assert_eq!(
                     parse_callback(&cb, &other).unwrap_err(),
                     CallbackError::StateMismatch

@@ -10,7 +10,9 @@
 
 use http::{Response, StatusCode};
 use sentinel_proto::{
-    AccountId, BodyError, DomainApi, Error, Host, InputError, JsonErrorKind, Scheme,
+    AccountId, Error, Host, Scheme,
+    domain::DomainApi,
+    error::{BodyError, InputError, JsonErrorKind},
 };
 
 const ONE: &[u8] = include_bytes!("../testdata/responses/domain-one.json");

@@ -6,10 +6,13 @@
 
 use http::{Request, Response};
 use sentinel_proto::{
-    AccountId, AppJwt, AppJwtVersion, AuthorizationCode, ClientId, ClientSecret, DomainApi, Error,
-    Host, REDACTED, Redactor, RefreshToken, Sentinel, consumer_jws_request,
-    parse_app_token_response, parse_consumer_jws_response, parse_revoke_response,
-    parse_token_response,
+    AccountId, AppJwt, AuthorizationCode, ClientId, ClientSecret, Error, Host, Redactor,
+    RefreshToken, Sentinel,
+    app_token::{AppJwtVersion, parse_app_token_response},
+    consumer::{Idp, parse_consumer_jws_response},
+    domain::DomainApi,
+    redact::REDACTED,
+    user::{parse_revoke_response, parse_token_response},
 };
 
 const SECRET: &str = "Echo/Secret+42=x";
@@ -164,12 +167,11 @@ fn user_token_parsers() {
 
 #[test]
 fn consumer_jws_parser() {
-    let req = consumer_jws_request(
-        &Host::parse("idp.liveperson.net").unwrap(),
-        &AccountId::new("123456").unwrap(),
-        &AppJwt::new(APPJWT),
-        "consumer-1",
+    let req = Idp::new(
+        Host::parse("idp.liveperson.net").unwrap().clone(),
+        AccountId::new("123456").unwrap().clone(),
     )
+    .consumer_jws_request(&AppJwt::new(APPJWT), "consumer-1")
     .unwrap();
     check(req, |r| parse_consumer_jws_response(r).map(|_| ()));
 }

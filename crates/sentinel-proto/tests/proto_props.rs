@@ -12,10 +12,17 @@
 use http::Response;
 use proptest::prelude::*;
 use sentinel_proto::{
-    AccountId, ApiVersion, AppJwtVersion, AuthorizationCode, CallbackError, ClientId, ClientSecret,
-    DomainApi, Error, Host, MAX_BODY_BYTES, OAuthError, RedirectUri, RefreshToken, Scheme,
-    Sentinel, State, parse_app_token_response, parse_callback, parse_consumer_jws_response,
-    parse_revoke_response, parse_token_response, success_body,
+    AccountId, ApiVersion, AuthorizationCode, ClientId, ClientSecret, Error, Host, RefreshToken,
+    Scheme, Sentinel,
+    app_token::{AppJwtVersion, parse_app_token_response},
+    consumer::parse_consumer_jws_response,
+    domain::DomainApi,
+    error::OAuthError,
+    response::{MAX_BODY_BYTES, success_body},
+    user::{
+        CallbackError, RedirectUri, State, parse_callback, parse_revoke_response,
+        parse_token_response,
+    },
 };
 
 const CASES: u32 = 256;

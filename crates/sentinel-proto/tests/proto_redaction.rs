@@ -10,10 +10,13 @@
 
 use http::Response;
 use sentinel_proto::{
-    AccessToken, AccountId, AppJwt, AppJwtVersion, AuthorizationCode, ClientId, ClientSecret,
-    ConsumerJws, DomainApi, Error, Host, IdToken, RedirectUri, RefreshToken, Sentinel, State,
-    consumer_jws_request, parse_app_token_response, parse_callback, parse_consumer_jws_response,
-    parse_revoke_response, parse_token_response, success_body,
+    AccessToken, AccountId, AppJwt, AuthorizationCode, ClientId, ClientSecret, ConsumerJws, Error,
+    Host, IdToken, RefreshToken, Sentinel,
+    app_token::{AppJwtVersion, parse_app_token_response},
+    consumer::{Idp, parse_consumer_jws_response},
+    domain::DomainApi,
+    response::success_body,
+    user::{RedirectUri, State, parse_callback, parse_revoke_response, parse_token_response},
 };
 
 const SECRET: &str = "SECRET-MARKER-123";
@@ -217,16 +220,13 @@ fn input_errors_do_not_echo_their_input() {
         Box::new(s.refresh_request(&RefreshToken::new("")).unwrap_err()),
         Box::new(s.revoke_request(&RefreshToken::new("")).unwrap_err()),
         Box::new(
-            consumer_jws_request(
-                &idp,
-                &account,
-                &AppJwt::new(format!("{APPJWT}\r\nX: {SECRET}")),
-                "c",
-            )
-            .unwrap_err(),
+            Idp::new(idp.clone(), account.clone())
+                .consumer_jws_request(&AppJwt::new(format!("{APPJWT}\r\nX: {SECRET}")), "c")
+                .unwrap_err(),
         ),
         Box::new(
-            consumer_jws_request(&idp, &account, &AppJwt::new(APPJWT), &CONSUMER.repeat(60))
+            Idp::new(idp.clone(), account.clone())
+                .consumer_jws_request(&AppJwt::new(APPJWT), &CONSUMER.repeat(60))
                 .unwrap_err(),
         ),
         Box::new(Host::parse(&format!("user:{SECRET}@host")).unwrap_err()),
@@ -336,12 +336,11 @@ fn debug_of_every_secret_bearing_value_is_redacted() {
 
 #[test]
 fn the_consumer_request_marks_the_app_jwt_sensitive() {
-    let req = consumer_jws_request(
-        &Host::parse("va.idp.liveperson.net").unwrap(),
-        &AccountId::new("123456").unwrap(),
-        &AppJwt::new(APPJWT),
-        "consumer-1",
+    let req = Idp::new(
+        Host::parse("va.idp.liveperson.net").unwrap().clone(),
+        AccountId::new("123456").unwrap().clone(),
     )
+    .consumer_jws_request(&AppJwt::new(APPJWT), "consumer-1")
     .unwrap();
     assert_no_marker("headers", &format!("{:?}", req.headers()));
     assert_eq!(req.headers()["authorization"], APPJWT);

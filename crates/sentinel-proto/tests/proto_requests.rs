@@ -11,9 +11,14 @@
 
 use http::{Method, Request};
 use sentinel_proto::{
-    AccountId, ApiVersion, AppJwt, AppJwtVersion, AuthorizationCode, ClientId, ClientSecret,
-    DomainApi, Error, FORM_CONTENT_TYPE, Host, InputError, RedirectUri, RefreshToken, Sentinel,
-    State, USER_AGENT, consumer_jws_request,
+    AccountId, ApiVersion, AppJwt, AuthorizationCode, ClientId, ClientSecret, Error, Host,
+    RefreshToken, Sentinel,
+    app_token::AppJwtVersion,
+    consumer::Idp,
+    domain::DomainApi,
+    error::InputError,
+    request::{FORM_CONTENT_TYPE, USER_AGENT},
+    user::{RedirectUri, State},
 };
 
 const HOST: &str = "va.sentinel.liveperson.net";
@@ -429,8 +434,8 @@ fn domain_api_single_service() {
             ),
         );
     }
-    assert_eq!(sentinel_proto::SERVICE_SENTINEL, "sentinel");
-    assert_eq!(sentinel_proto::SERVICE_IDP, "idp");
+    assert_eq!(sentinel_proto::domain::SERVICE_SENTINEL, "sentinel");
+    assert_eq!(sentinel_proto::domain::SERVICE_IDP, "idp");
 }
 
 #[test]
@@ -459,7 +464,9 @@ fn domain_api_refuses_service_names_that_change_the_path() {
 fn consumer_jws() {
     let idp = Host::parse("va.idp.liveperson.net").unwrap();
     let account = AccountId::new("123456").unwrap();
-    let req = consumer_jws_request(&idp, &account, &AppJwt::new("a.b.c"), "consumer-1").unwrap();
+    let req = Idp::new(idp.clone(), account.clone())
+        .consumer_jws_request(&AppJwt::new("a.b.c"), "consumer-1")
+        .unwrap();
     assert_eq!(req.method(), Method::POST);
     assert_eq!(
         req.uri().to_string(),
@@ -479,7 +486,9 @@ fn consumer_jws_escapes_the_consumer_id_as_json() {
     let idp = Host::parse("va.idp.liveperson.net").unwrap();
     let account = AccountId::new("123456").unwrap();
     let id = "ext \"q\" \\ &=+% é日本\n\u{1}</script>";
-    let req = consumer_jws_request(&idp, &account, &AppJwt::new("a.b.c"), id).unwrap();
+    let req = Idp::new(idp.clone(), account.clone())
+        .consumer_jws_request(&AppJwt::new("a.b.c"), id)
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
     assert_eq!(v, serde_json::json!({ "ext_consumer_id": id }));
     // Nothing of the id reaches the URL.
@@ -495,7 +504,9 @@ fn consumer_jws_refuses_bad_inputs() {
     let account = AccountId::new("123456").unwrap();
     let jwt = AppJwt::new("a.b.c");
     for id in [String::new(), "x".repeat(1025)] {
-        let err = consumer_jws_request(&idp, &account, &jwt, &id).unwrap_err();
+        let err = Idp::new(idp.clone(), account.clone())
+            .consumer_jws_request(&jwt, &id)
+            .unwrap_err();
         assert!(
             matches!(
                 err,
@@ -507,10 +518,16 @@ fn consumer_jws_refuses_bad_inputs() {
             "{err:?}"
         );
     }
-    assert!(consumer_jws_request(&idp, &account, &jwt, &"x".repeat(1024)).is_ok());
+    assert!(
+        Idp::new(idp.clone(), account.clone())
+            .consumer_jws_request(&jwt, &"x".repeat(1024))
+            .is_ok()
+    );
     // A token that would split the header.
     for bad in ["a.b\r\nX-Injected: 1", "a.b\nc", "a\u{0}b"] {
-        let err = consumer_jws_request(&idp, &account, &AppJwt::new(bad), "c").unwrap_err();
+        let err = Idp::new(idp.clone(), account.clone())
+            .consumer_jws_request(&AppJwt::new(bad), "c")
+            .unwrap_err();
         assert!(
             matches!(
                 err,

@@ -13,10 +13,15 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use http::{Response, StatusCode};
 use sentinel_proto::{
-    AccountId, BodyError, BodyLimit, DomainApi, Error, Host, JsonErrorKind, MAX_BODY_BYTES,
-    OAuthErrorCode, Redactor, RetryAfter, TransportError, TransportErrorKind, UnixTime,
-    parse_app_token_response, parse_consumer_jws_response, parse_revoke_response,
-    parse_token_response, success_body,
+    AccountId, Error, Host, Redactor, UnixTime,
+    app_token::parse_app_token_response,
+    consumer::parse_consumer_jws_response,
+    domain::DomainApi,
+    error::{
+        BodyError, JsonErrorKind, OAuthErrorCode, RetryAfter, TransportError, TransportErrorKind,
+    },
+    response::{BodyLimit, MAX_BODY_BYTES, success_body},
+    user::{parse_revoke_response, parse_token_response},
 };
 
 const TOKEN: &[u8] = include_bytes!("../testdata/responses/token.json");
@@ -621,7 +626,7 @@ fn the_kept_body_is_capped() {
     match success_body(&resp(500, &big)).unwrap_err() {
         Error::Status { body, .. } => {
             assert_eq!(body.len(), 10_000);
-            assert_eq!(body.as_bytes().len(), sentinel_proto::RawBody::MAX);
+            assert_eq!(body.as_bytes().len(), sentinel_proto::error::RawBody::MAX);
             assert_eq!(format!("{body}"), "10000 bytes");
             assert_eq!(format!("{body:?}"), "RawBody(10000 bytes)");
         }
@@ -1049,7 +1054,9 @@ fn retry_after_seconds_are_digits_only() {
     let r = resp_with(429, &[("retry-after", " 5 ")], b"");
     assert_eq!(
         parse_app_token_response(&r).unwrap_err().retry_after(),
-        Some(sentinel_proto::RetryAfter::Delay(Duration::from_secs(5))),
+        Some(sentinel_proto::error::RetryAfter::Delay(
+            Duration::from_secs(5)
+        )),
         "surrounding whitespace is trimmed (RFC 9110 field values)"
     );
 }

@@ -1,13 +1,13 @@
 //! # sentinel-reqwest
 //!
-//! An async LivePerson Sentinel client on [`reqwest`]: the
-//! [`sentinel_proto::Client`] driven by a reqwest transport. Every protocol
-//! decision (discovery, caching, single-flight renewal, retries) lives in
-//! `sentinel-proto`; this crate only moves bytes.
+//! An async LivePerson Sentinel client on [`reqwest`] and tokio: the
+//! [`sentinel_client::Client`] over [`ReqwestHttp`] on [`TokioRuntime`]. Every
+//! protocol decision (discovery, caching, single-flight renewal, retries) lives in
+//! `sentinel-client` and `sentinel-proto`; this crate only moves bytes.
 //!
 //! Defaults: rustls, a 10 s connect and 30 s total timeout, redirects never
 //! followed (also with [`SentinelClient::with_client_builder`]: a 3xx is an error,
-//! never retried), response bodies capped at [`sentinel_proto::MAX_BODY_BYTES`]
+//! never retried), response bodies capped at [`MAX_BODY_BYTES`](sentinel_proto::response::MAX_BODY_BYTES)
 //! while they are read, `tracing` spans without secrets. Plain http to a loopback
 //! host (127.0.0.0/8, `::1`, `localhost`) never goes through a proxy, whatever
 //! `HTTP_PROXY`, `ALL_PROXY` or the builder say; https follows the proxy settings
@@ -26,7 +26,8 @@
 //! too.
 //!
 //! ```no_run
-//! use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
+//! use sentinel_client::ClientConfig;
+//! use sentinel_proto::{AccountId, ClientId, ClientSecret};
 //! use sentinel_reqwest::SentinelClient;
 //!
 //! # async fn run() -> Result<(), sentinel_proto::Error> {
@@ -45,25 +46,28 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod transport;
+mod http;
+mod runtime;
 
 use std::ops::Deref;
 use std::time::Duration;
 
-use sentinel_proto::{Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Error};
+use sentinel_client::{Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+use sentinel_proto::Error;
 
-pub use transport::ReqwestTransport;
+pub use http::ReqwestHttp;
+pub use runtime::TokioRuntime;
 
 /// An async Sentinel client over reqwest. Cheap to clone; clones share caches.
 ///
-/// All operations are those of [`sentinel_proto::Client`], reached through `Deref`:
-/// `app_token`, `authorize_url`, `exchange_code`, `refresh`, `revoke`,
-/// `consumer_jws`, `verify_app_token`, `verify_id_token`, `send`.
+/// Every operation is [`sentinel_client::Client`]'s, reached through `Deref`;
+/// `sentinel_isahc::SentinelClient` has the same ones, blocking.
 ///
 /// ```no_run
-/// # use sentinel_proto::*;
+/// # use sentinel_proto::Error;
+/// # use sentinel_proto::user::{RedirectUri, parse_callback};
 /// # async fn run(client: sentinel_reqwest::SentinelClient) -> Result<(), Error> {
-/// let state = State::generate()?;
+/// let state = sentinel_client::generate_state()?;
 /// let redirect = RedirectUri::new("https://app.example/callback")?;
 /// let url = client.authorize_url(Some(&redirect), &state).await?;
 /// // ... the browser comes back to the redirect URI:
@@ -78,7 +82,7 @@ pub use transport::ReqwestTransport;
 /// ```
 #[derive(Clone, Debug)]
 pub struct SentinelClient {
-    inner: Client<ReqwestTransport>,
+    inner: Client<ReqwestHttp, TokioRuntime>,
 }
 
 impl SentinelClient {
@@ -97,10 +101,10 @@ impl SentinelClient {
             .use_rustls_tls()
             .connect_timeout(connect_timeout)
             .timeout(timeout);
-        let transport = ReqwestTransport::from_builder(builder)?
-            .with_loopback_timeouts(connect_timeout, timeout);
+        let http =
+            ReqwestHttp::from_builder(builder)?.with_loopback_timeouts(connect_timeout, timeout);
         Ok(Self {
-            inner: Client::new(config, transport),
+            inner: Client::new(config, http, TokioRuntime),
         })
     }
 
@@ -110,7 +114,7 @@ impl SentinelClient {
     /// redirects re-sends a 307/308 body, credentials included, to the new host.
     ///
     /// ```no_run
-    /// # fn run(config: sentinel_proto::ClientConfig) -> Result<(), sentinel_proto::Error> {
+    /// # fn run(config: sentinel_client::ClientConfig) -> Result<(), sentinel_proto::Error> {
     /// let builder = reqwest::Client::builder().user_agent("my-app/1.0");
     /// let client = sentinel_reqwest::SentinelClient::with_client_builder(config, builder)?;
     /// # let _ = client; Ok(()) }
@@ -120,18 +124,18 @@ impl SentinelClient {
         builder: reqwest::ClientBuilder,
     ) -> Result<Self, Error> {
         Ok(Self {
-            inner: Client::new(config, ReqwestTransport::from_builder(builder)?),
+            inner: Client::new(config, ReqwestHttp::from_builder(builder)?, TokioRuntime),
         })
     }
 
-    /// The protocol client underneath.
-    pub fn client(&self) -> &Client<ReqwestTransport> {
+    /// The client underneath.
+    pub fn client(&self) -> &Client<ReqwestHttp, TokioRuntime> {
         &self.inner
     }
 }
 
 impl Deref for SentinelClient {
-    type Target = Client<ReqwestTransport>;
+    type Target = Client<ReqwestHttp, TokioRuntime>;
     fn deref(&self) -> &Self::Target {
         &self.inner
     }

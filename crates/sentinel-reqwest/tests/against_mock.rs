@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 use sentinel_mock::{Endpoint, Fault};
 use sentinel_proto::jwt::JwtError;
 use sentinel_proto::{
-    AppJwtVersion, BodyError, Error, OAuthErrorCode, RedirectUri, RefreshPolicy, RetryPolicy,
-    TransportErrorKind,
+    Error,
+    app_token::AppJwtVersion,
+    error::{BodyError, OAuthErrorCode, TransportErrorKind},
+    policy::{RefreshPolicy, RetryPolicy},
+    user::RedirectUri,
 };
 use sentinel_reqwest::SentinelClient;
 

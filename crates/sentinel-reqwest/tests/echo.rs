@@ -7,10 +7,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sentinel_client::ClientConfig;
 use sentinel_mock::{EchoMode, EchoServer, MockClient, MockConfig, MockServer};
 use sentinel_proto::{
-    AccountId, AppJwtVersion, AuthorizationCode, ClientConfig, ClientId, ClientSecret, Error, Host,
-    RedirectUri, RefreshToken, RetryPolicy,
+    AccountId, AuthorizationCode, ClientId, ClientSecret, Error, Host, RefreshToken,
+    app_token::AppJwtVersion, policy::RetryPolicy, user::RedirectUri,
 };
 use sentinel_reqwest::SentinelClient;
 

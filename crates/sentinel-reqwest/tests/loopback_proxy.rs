@@ -9,7 +9,7 @@
 
 use std::process::Command;
 
-use sentinel_proto::RedirectUri;
+use sentinel_proto::user::RedirectUri;
 use sentinel_reqwest::SentinelClient;
 
 mod common;

@@ -6,7 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use reqwest::Certificate;
-use sentinel_proto::{AuthorizationCode, ClientConfig, Host, RedirectUri, RefreshToken};
+use sentinel_client::ClientConfig;
+use sentinel_proto::{AuthorizationCode, Host, RefreshToken, user::RedirectUri};
 use sentinel_reqwest::SentinelClient;
 
 mod common;

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use sentinel_mock::{Endpoint, Fault};
-use sentinel_proto::RedirectUri;
+use sentinel_proto::user::RedirectUri;
 
 mod common;
 use common::*;

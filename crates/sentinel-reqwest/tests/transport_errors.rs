@@ -5,25 +5,26 @@
 
 use std::time::Duration;
 
-use sentinel_proto::{Error, Transport, TransportErrorKind};
-use sentinel_reqwest::ReqwestTransport;
+use sentinel_client::HttpClient;
+use sentinel_proto::error::TransportErrorKind;
+use sentinel_reqwest::ReqwestHttp;
 
 mod net;
 
-fn transport(connect_timeout: Duration, timeout: Duration) -> ReqwestTransport {
+fn transport(connect_timeout: Duration, timeout: Duration) -> ReqwestHttp {
     let builder = reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .timeout(timeout);
-    ReqwestTransport::from_builder(builder)
+    ReqwestHttp::from_builder(builder)
         .unwrap()
         .with_loopback_timeouts(connect_timeout, timeout)
 }
 
-async fn kind(t: &ReqwestTransport, url: String) -> TransportErrorKind {
+async fn kind(t: &ReqwestHttp, url: String) -> TransportErrorKind {
     let request = http::Request::post(url).body(b"x".to_vec()).unwrap();
     match t.send(request).await {
-        Err(Error::Transport(e)) => e.kind(),
-        other => panic!("not a transport error: {other:?}"),
+        Err(e) => e.kind(),
+        Ok(r) => panic!("an answer: {}", r.status()),
     }
 }
 

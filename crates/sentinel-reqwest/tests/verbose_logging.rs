@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use sentinel_proto::{Host, RedirectUri};
+use sentinel_proto::{Host, user::RedirectUri};
 use sentinel_reqwest::SentinelClient;
 use tracing::field::{Field, Visit};
 use tracing_log::NormalizeEvent;

@@ -4,11 +4,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sentinel_client::ClientConfig;
 use sentinel_mock::{Endpoint, MockServer};
 use sentinel_proto::jwt::{KeySet, RsaPublicKey};
 use sentinel_proto::{
-    AccountId, AppJwtVersion, ClientConfig, ClientId, ClientSecret, Error, Host, OAuthErrorCode,
-    RedirectUri, State, parse_callback,
+    AccountId, ClientId, ClientSecret, Error, Host,
+    app_token::AppJwtVersion,
+    error::OAuthErrorCode,
+    user::{RedirectUri, parse_callback},
 };
 use sentinel_reqwest::SentinelClient;
 
@@ -126,7 +129,7 @@ pub async fn run(_a: DemoArgs, out: &Out) -> Result<(), Failure> {
     .await?;
 
     let redirect = RedirectUri::new(mock.redirect_uri()).map_err(Failure::from)?;
-    let state = State::generate().map_err(Failure::from)?;
+    let state = sentinel_client::generate_state().map_err(Failure::from)?;
     let url = step(out, "build the authorize URL", async {
         let url = v1.authorize_url(Some(&redirect), &state).await.map_err(e)?;
         Ok((url.clone(), vec![url.to_string()]))

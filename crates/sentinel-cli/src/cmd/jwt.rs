@@ -2,12 +2,13 @@
 
 use std::time::{Duration, SystemTime};
 
+use sentinel_client::HttpClient;
 use sentinel_proto::jwt::{
     Algorithm, Claims, DEFAULT_MAX_JWKS_LEN, DEFAULT_MAX_TOKEN_LEN, KeySet, RsaPublicKey,
     Validation, decode_unverified, verify as verify_jwt,
 };
-use sentinel_proto::{Host, Transport, UnixTime, success_body};
-use sentinel_reqwest::ReqwestTransport;
+use sentinel_proto::{Host, UnixTime, response::success_body};
+use sentinel_reqwest::ReqwestHttp;
 use serde_json::{Value, json};
 
 use crate::args::{DecodeArgs, VerifyArgs};
@@ -144,12 +145,15 @@ async fn fetch_jwks(src: &str) -> Result<Vec<u8>, Failure> {
     Host::parse(&format!("{}://{authority}", url.scheme()))
         .map_err(|e| Failure::Usage(format!("--jwks {src}: {e}")))?;
     let transport =
-        ReqwestTransport::from_builder(reqwest::Client::builder().timeout(Duration::from_secs(30)))
-            .map_err(Failure::Remote)?;
+        ReqwestHttp::from_builder(reqwest::Client::builder().timeout(Duration::from_secs(30)))
+            .map_err(|e| Failure::Remote(e.into()))?;
     let request = http::Request::get(url.as_str())
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
         .map_err(|e| Failure::Usage(format!("--jwks {src}: {e}")))?;
-    let response = transport.send(request).await.map_err(Failure::Remote)?;
+    let response = transport
+        .send(request)
+        .await
+        .map_err(|e| Failure::Remote(e.into()))?;
     Ok(success_body(&response).map_err(Failure::Remote)?.to_vec())
 }

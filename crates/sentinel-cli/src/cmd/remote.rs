@@ -1,10 +1,11 @@
 //! Commands that talk to Sentinel or the Domain API.
 
+use sentinel_client::{ClientConfig, HttpClient};
+use sentinel_proto::user::TokenResponse;
 use sentinel_proto::{
-    AuthorizationCode, ClientConfig, ClientId, ClientSecret, CodeVerifier, DomainApi, RefreshToken,
-    State, TokenResponse,
+    AuthorizationCode, ClientSecret, CodeVerifier, Error, Redactor, RefreshToken, domain::DomainApi,
 };
-use sentinel_reqwest::SentinelClient;
+use sentinel_reqwest::{ReqwestHttp, SentinelClient};
 use serde_json::json;
 
 use crate::args::{
@@ -51,16 +52,13 @@ pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
     let api = DomainApi::new(a.discovery.csds.clone(), a.account.clone())
         .with_allowed_domains(&a.discovery.allow_domains);
     let request = api.service_request(&a.service)?;
-    // The Domain API needs no credentials: a client with a placeholder secret
-    // sends the request, which carries none.
-    let config = ClientConfig::new(
-        api.account().clone(),
-        ClientId::new("sentinel-cli")?,
-        ClientSecret::new(""),
-    );
-    let client = connect(config)?;
-    let response = client.send(request).await?;
-    let found = api.parse_service(&response, &a.service)?;
+    // The Domain API takes no credentials: one request, sent as it is.
+    let redactor = Redactor::from_request(&request);
+    let http = ReqwestHttp::from_builder(reqwest::Client::builder()).map_err(Error::from)?;
+    let response = http.send(request).await.map_err(Error::from)?;
+    let found = api
+        .parse_service(&response, &a.service)
+        .map_err(|e| e.redact(&redactor))?;
     out.result(
         found.base_url(),
         json!({"service": a.service, "account": a.account.as_str(), "host": found.authority(), "base_url": found.base_url()}),
@@ -96,7 +94,7 @@ pub async fn app_token(a: AppTokenArgs, out: &Out) -> Result<(), Failure> {
 pub async fn authorize_url(a: AuthorizeUrlArgs, out: &Out) -> Result<(), Failure> {
     // Authorize takes no secret; the placeholder is never sent.
     let client = connect(client_for(&a.target, ClientSecret::new("")))?;
-    let state = State::generate()?;
+    let state = sentinel_client::generate_state()?;
     if !a.pkce {
         let url = client
             .authorize_url(a.redirect_uri.as_ref(), &state)
@@ -107,7 +105,7 @@ pub async fn authorize_url(a: AuthorizeUrlArgs, out: &Out) -> Result<(), Failure
         );
         return Ok(());
     }
-    let verifier = CodeVerifier::generate()?;
+    let verifier = sentinel_client::generate_code_verifier()?;
     let url = client
         .authorize_url_pkce(a.redirect_uri.as_ref(), &state, &verifier.challenge())
         .await?;

@@ -5,12 +5,16 @@
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+use sentinel_client::ClientConfig;
 use sentinel_isahc::SentinelClient;
 use sentinel_mock::{Endpoint, Fault, MockClient, MockConfig, MockHandle, MockServer};
 use sentinel_proto::jwt::{KeySet, RsaPublicKey};
 use sentinel_proto::{
-    AccountId, AppJwtVersion, ClientConfig, ClientId, ClientSecret, Error, Host, OAuthErrorCode,
-    RedirectUri, RetryPolicy, State, TransportErrorKind, parse_callback,
+    AccountId, ClientId, ClientSecret, Error, Host,
+    app_token::AppJwtVersion,
+    error::{OAuthErrorCode, TransportErrorKind},
+    policy::RetryPolicy,
+    user::{RedirectUri, State, parse_callback},
 };
 
 pub const SECRET: &str = "SECRET-MARKER-b81c";
@@ -65,7 +69,7 @@ pub fn assert_clean(err: &Error) {
 }
 
 pub fn login(c: &SentinelClient, redirect: &RedirectUri) -> sentinel_proto::AuthorizationCode {
-    let state = State::generate().unwrap();
+    let state = sentinel_client::generate_state().unwrap();
     let url = c.authorize_url(Some(redirect), &state).unwrap();
     let resp = c
         .send(http::Request::get(url.as_str()).body(Vec::new()).unwrap())

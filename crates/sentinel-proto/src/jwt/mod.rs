@@ -38,6 +38,7 @@ mod claims;
 mod de;
 mod decode;
 mod error;
+mod fetch;
 mod jwks;
 mod keys;
 mod validation;
@@ -51,6 +52,7 @@ pub use cache::{
 pub use claims::{AppJwtClaims, Audience, Claims, IdTokenClaims};
 pub use decode::{DEFAULT_MAX_TOKEN_LEN, Header, Unverified, decode_header, decode_unverified};
 pub use error::{JwtError, Part};
+pub use fetch::parse_jwks_response;
 pub use jwks::{DEFAULT_MAX_JWKS_KEYS, DEFAULT_MAX_JWKS_LEN, JwksLimits};
 pub use keys::{KeySet, LIVEPERSON_V1_KID, LIVEPERSON_V1_SPKI_BASE64, RsaPublicKey};
 pub use validation::{

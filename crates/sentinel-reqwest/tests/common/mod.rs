@@ -5,11 +5,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use sentinel_client::ClientConfig;
 use sentinel_mock::{Endpoint, Fault, MockClient, MockConfig, MockHandle, MockServer};
 use sentinel_proto::jwt::{JwtError, KeySet, RsaPublicKey};
 use sentinel_proto::{
-    AccountId, AppJwtVersion, ClientConfig, ClientId, ClientSecret, Error, Host, OAuthErrorCode,
-    RedirectUri, RefreshPolicy, RetryPolicy, State, TransportErrorKind, parse_callback,
+    AccountId, ClientId, ClientSecret, Error, Host,
+    app_token::AppJwtVersion,
+    error::{OAuthErrorCode, TransportErrorKind},
+    policy::{RefreshPolicy, RetryPolicy},
+    user::{RedirectUri, State, parse_callback},
 };
 use sentinel_reqwest::SentinelClient;
 
@@ -70,7 +74,7 @@ pub async fn login(
     c: &SentinelClient,
     redirect: &RedirectUri,
 ) -> sentinel_proto::AuthorizationCode {
-    let state = State::generate().unwrap();
+    let state = sentinel_client::generate_state().unwrap();
     let url = c.authorize_url(Some(redirect), &state).await.unwrap();
     let req = http::Request::get(url.as_str()).body(Vec::new()).unwrap();
     let resp = c.send(req).await.unwrap();

@@ -3,17 +3,17 @@
 use http::{Request, Response};
 
 use crate::error::Error;
+use crate::request::non_empty;
 use crate::request::{form_encode, form_post};
 use crate::response::success_body;
 use crate::secret::RefreshToken;
 use crate::sentinel::Sentinel;
-use crate::token::non_empty;
 
 impl Sentinel {
     /// Builds the revocation of `refresh_token`, which ends the user's session.
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.revoke_request(&RefreshToken::new("rt"))?;
@@ -41,7 +41,7 @@ impl Sentinel {
 ///
 /// ```
 /// let ok = http::Response::new(Vec::<u8>::new());
-/// assert!(sentinel_proto::parse_revoke_response(&ok).is_ok());
+/// assert!(sentinel_proto::user::parse_revoke_response(&ok).is_ok());
 /// ```
 pub fn parse_revoke_response<B: AsRef<[u8]>>(resp: &Response<B>) -> Result<(), Error> {
     success_body(resp).map(|_| ())

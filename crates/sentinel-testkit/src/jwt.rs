@@ -10,16 +10,23 @@ use sentinel_proto::UnixTime;
 use sentinel_proto::jwt::{KeySet, RsaPublicKey};
 
 /// TEST-ONLY private keys (PKCS#8 DER).
-pub const KEY_A_PK8: &[u8] = include_bytes!("../../testdata/jwt/test-only-rsa2048-a.pk8.der");
-pub const KEY_B_PK8: &[u8] = include_bytes!("../../testdata/jwt/test-only-rsa2048-b.pk8.der");
-pub const KEY_C_PK8: &[u8] = include_bytes!("../../testdata/jwt/test-only-rsa4096-c.pk8.der");
-pub const KEY_A_PEM: &str = include_str!("../../testdata/jwt/test-only-rsa2048-a.pub.pem");
-pub const KEY_A_DER: &[u8] = include_bytes!("../../testdata/jwt/test-only-rsa2048-a.pub.der");
+pub const KEY_A_PK8: &[u8] =
+    include_bytes!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-a.pk8.der");
+pub const KEY_B_PK8: &[u8] =
+    include_bytes!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-b.pk8.der");
+pub const KEY_C_PK8: &[u8] =
+    include_bytes!("../../sentinel-proto/testdata/jwt/test-only-rsa4096-c.pk8.der");
+pub const KEY_A_PEM: &str =
+    include_str!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-a.pub.pem");
+pub const KEY_A_DER: &[u8] =
+    include_bytes!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-a.pub.der");
 pub const KEY_A_PKCS1_PEM: &str =
-    include_str!("../../testdata/jwt/test-only-rsa2048-a.pkcs1.pub.pem");
-pub const KEY_B_PEM: &str = include_str!("../../testdata/jwt/test-only-rsa2048-b.pub.pem");
-pub const KEY_C_PEM: &str = include_str!("../../testdata/jwt/test-only-rsa4096-c.pub.pem");
-pub const JWKS_MIXED: &[u8] = include_bytes!("../../testdata/jwt/jwks-mixed.json");
+    include_str!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-a.pkcs1.pub.pem");
+pub const KEY_B_PEM: &str =
+    include_str!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-b.pub.pem");
+pub const KEY_C_PEM: &str =
+    include_str!("../../sentinel-proto/testdata/jwt/test-only-rsa4096-c.pub.pem");
+pub const JWKS_MIXED: &[u8] = include_bytes!("../../sentinel-proto/testdata/jwt/jwks-mixed.json");
 
 /// A fixed "now" for tests (2023-11-14).
 pub const NOW: u64 = 1_700_000_000;

@@ -7,13 +7,13 @@ use std::cell::Cell;
 
 use serde::de::{Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 
-use crate::error::{BodyError, Error, InputError};
+use crate::error::{BodyError, Error};
 use crate::json::{Field, TokenBytes};
-use crate::redirect::RedirectUri;
-use crate::request::{form_encode, form_post};
+use crate::request::{form_encode, form_post, non_empty};
 use crate::response::{invalid, success_body};
 use crate::secret::{AccessToken, AuthorizationCode, CodeVerifier, IdToken, RefreshToken};
 use crate::sentinel::Sentinel;
+use crate::user::redirect::RedirectUri;
 
 /// A successful answer of the token endpoint.
 ///
@@ -38,7 +38,7 @@ impl Sentinel {
     /// identical value. A code is single use: never repeat this request on failure.
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     ///     ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.exchange_code_request(&AuthorizationCode::new("c0de"), None)?;
@@ -60,7 +60,7 @@ impl Sentinel {
     /// [`Sentinel::authorize_url_pkce`].
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
@@ -103,7 +103,7 @@ impl Sentinel {
     /// Safe to repeat on a transport error or a 5xx.
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.refresh_request(&RefreshToken::new("rt"))?;
@@ -124,17 +124,6 @@ impl Sentinel {
     fn token_uri(&self) -> String {
         format!("{}/token?v={}", self.account_base(), self.version.as_str())
     }
-}
-
-pub(crate) fn non_empty(value: &str, name: &'static str) -> Result<(), Error> {
-    if value.is_empty() {
-        return Err(InputError::Parameter {
-            name,
-            reason: "must not be empty",
-        }
-        .into());
-    }
-    Ok(())
 }
 
 /// The members of a token answer, borrowed from the body.
@@ -311,7 +300,7 @@ fn optional_token(
 /// Parses the answer to a code exchange or a refresh.
 ///
 /// ```
-/// use sentinel_proto::parse_token_response;
+/// use sentinel_proto::user::parse_token_response;
 /// let resp = http::Response::new(br#"{"access_token":"at","token_type":"bearer",
 ///     "refresh_token":"rt","id_token":"a.b.c","expires_in":"3600"}"#.to_vec());
 /// let t = parse_token_response(&resp)?;

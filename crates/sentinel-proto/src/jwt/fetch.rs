@@ -10,11 +10,10 @@ use crate::sentinel::Sentinel;
 ///
 /// ```
 /// let resp = http::Response::new(br#"{"keys":[]}"#.to_vec());
-/// let keys = sentinel_proto::parse_jwks_response(&resp)?;
+/// let keys = sentinel_proto::jwt::parse_jwks_response(&resp)?;
 /// assert!(keys.is_empty());
 /// # Ok::<(), sentinel_proto::Error>(())
 /// ```
-#[cfg(feature = "jwt")]
 pub fn parse_jwks_response<B: AsRef<[u8]>>(
     resp: &http::Response<B>,
 ) -> Result<crate::jwt::KeySet, Error> {
@@ -26,7 +25,7 @@ impl Sentinel {
     /// Builds `GET {host}/sentinel/well-known/jwks`.
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.jwks_request()?;

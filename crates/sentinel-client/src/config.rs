@@ -2,19 +2,21 @@
 
 use std::time::Duration;
 
-use crate::app_token::AppJwtVersion;
-use crate::cache::RefreshPolicy;
-use crate::host::Host;
-use crate::ids::{AccountId, ClientId};
-use crate::request::ApiVersion;
-use crate::retry::RetryPolicy;
-use crate::secret::ClientSecret;
+use sentinel_proto::ApiVersion;
+use sentinel_proto::ClientSecret;
+use sentinel_proto::Host;
+use sentinel_proto::app_token::AppJwtVersion;
+use sentinel_proto::jwt::KeySet;
+use sentinel_proto::policy::RefreshPolicy;
+use sentinel_proto::policy::RetryPolicy;
+use sentinel_proto::{AccountId, ClientId};
 
 /// The settings of a [`Client`](crate::Client). Built with [`ClientConfig::new`]
 /// and the `with_*` methods; `Debug` redacts the secret.
 ///
 /// ```
-/// use sentinel_proto::{AccountId, AppJwtVersion, ClientConfig, ClientId, ClientSecret, Host};
+/// use sentinel_proto::{AccountId, app_token::AppJwtVersion, ClientId, ClientSecret, Host};
+/// use sentinel_client::ClientConfig;
 /// let config = ClientConfig::new(
 ///     AccountId::new("123456")?,
 ///     ClientId::new("my-client")?,
@@ -23,7 +25,7 @@ use crate::secret::ClientSecret;
 /// .with_sentinel_host(Host::americas())      // skip discovery
 /// .with_app_jwt_version(AppJwtVersion::V2);
 /// assert!(!format!("{config:?}").contains("my-secret"));
-/// # Ok::<(), sentinel_proto::InputError>(())
+/// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
@@ -40,8 +42,7 @@ pub struct ClientConfig {
     pub(crate) refresh: RefreshPolicy,
     pub(crate) domain_ttl: Duration,
     pub(crate) allowed_domains: Vec<String>,
-    #[cfg(feature = "jwt")]
-    pub(crate) jwt: crate::client::verify::VerifyConfig,
+    pub(crate) jwt: crate::verify::VerifyConfig,
 }
 
 impl ClientConfig {
@@ -63,8 +64,7 @@ impl ClientConfig {
             refresh: RefreshPolicy::default(),
             domain_ttl: Duration::from_secs(600),
             allowed_domains: Vec::new(),
-            #[cfg(feature = "jwt")]
-            jwt: crate::client::verify::VerifyConfig::default(),
+            jwt: crate::verify::VerifyConfig::default(),
         }
     }
 
@@ -144,7 +144,8 @@ impl ClientConfig {
     /// `with_idp_host` are not checked: they are the caller's own choice.
     ///
     /// ```
-    /// use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret, Host};
+    /// use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};
+    /// use sentinel_client::ClientConfig;
     /// let config = ClientConfig::new(
     ///     AccountId::new("123456")?,
     ///     ClientId::new("my-client")?,
@@ -153,7 +154,7 @@ impl ClientConfig {
     /// .with_csds(Host::parse("csds.corp.example")?)
     /// .with_allowed_domains(["corp.example"]);
     /// assert_eq!(config.allowed_domains(), ["corp.example"]);
-    /// # Ok::<(), sentinel_proto::InputError>(())
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
     /// ```
     #[must_use]
     pub fn with_allowed_domains<I, S>(mut self, domains: I) -> Self
@@ -189,5 +190,80 @@ impl ClientConfig {
     /// The AppJWT version in use.
     pub fn app_jwt_version(&self) -> AppJwtVersion {
         self.app_jwt_version
+    }
+}
+
+impl ClientConfig {
+    // Verification settings.
+
+    /// Verifies V1 AppJWTs with these keys instead of LivePerson's published V1
+    /// key (e.g. an emulator's).
+    #[must_use]
+    pub fn with_v1_keys(mut self, keys: KeySet) -> Self {
+        self.jwt.v1_keys = keys;
+        self
+    }
+
+    /// How long a fetched JWKS is fresh; a stale one keeps verifying while it is
+    /// refreshed in the background (default 1 h, [`DEFAULT_JWKS_TTL`]).
+    #[must_use]
+    pub fn with_jwks_ttl(mut self, ttl: Duration) -> Self {
+        self.jwt.jwks_ttl = ttl;
+        self
+    }
+
+    /// The least time between two JWKS fetches forced by unknown `kid`s, and the
+    /// first back-off after a failed fetch (default 60 s,
+    /// [`DEFAULT_MIN_REFETCH_INTERVAL`]).
+    #[must_use]
+    pub fn with_min_jwks_refetch(mut self, interval: Duration) -> Self {
+        self.jwt.min_refetch = interval;
+        self
+    }
+
+    /// How long past its TTL the last good JWKS keeps verifying while it cannot
+    /// be refreshed (default 24 h, [`DEFAULT_JWKS_MAX_STALE`]); past it,
+    /// verification fails with
+    /// [`JwtError::JwksUnavailable`](sentinel_proto::jwt::JwtError::JwksUnavailable).
+    #[must_use]
+    pub fn with_jwks_max_stale(mut self, max_stale: Duration) -> Self {
+        self.jwt.max_stale = max_stale;
+        self
+    }
+
+    /// The longest pause between JWKS fetch attempts while they fail (default
+    /// 10 min, [`DEFAULT_JWKS_MAX_BACKOFF`]).
+    #[must_use]
+    pub fn with_jwks_max_backoff(mut self, max_backoff: Duration) -> Self {
+        self.jwt.max_backoff = max_backoff;
+        self
+    }
+
+    /// Clock leeway for `exp`, `nbf` and `iat` (default 60 s).
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.jwt.leeway = leeway;
+        self
+    }
+
+    /// Whether [`Client::verify_app_token`] requires the AppJWT to be this
+    /// client's: `aud` = `le{account}` and `azp` = the client id (default `true`).
+    /// Turn it off only to verify tokens of other tenants on purpose.
+    ///
+    /// ```
+    /// use sentinel_proto::{AccountId, ClientId, ClientSecret};
+    /// use sentinel_client::ClientConfig;
+    /// let config = ClientConfig::new(
+    ///     AccountId::new("123456")?,
+    ///     ClientId::new("my-client")?,
+    ///     ClientSecret::new("my-secret"),
+    /// )
+    /// .with_app_jwt_tenant_check(false);
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
+    /// ```
+    #[must_use]
+    pub fn with_app_jwt_tenant_check(mut self, on: bool) -> Self {
+        self.jwt.pin_app_jwt_tenant = on;
+        self
     }
 }

@@ -1,27 +1,28 @@
-//! Moving bytes with isahc, blocking.
+//! Moving bytes with isahc, blocking: the [`HttpClient`].
 
 use std::future::{Future, ready};
 use std::io::Read;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use http::{Request, Response, Uri};
 use isahc::config::{Configurable, RedirectPolicy, VersionNegotiation};
-use sentinel_proto::{
-    BackgroundTask, BodyLimit, Error, MAX_BODY_BYTES, Transport, TransportError,
-    TransportErrorKind, UnixTime,
-};
+use sentinel_client::HttpClient;
+use sentinel_proto::error::{TransportError, TransportErrorKind};
+use sentinel_proto::response::MAX_BODY_BYTES;
 
-/// The isahc [`Transport`]: sends with an `isahc::HttpClient` on the calling
-/// thread, sleeps the thread, runs background renewals on a thread of their own.
+/// The isahc [`HttpClient`]: sends with an `isahc::HttpClient` on the calling
+/// thread, its future complete when returned (for the
+/// [`BlockingClient`](sentinel_client::BlockingClient) on a
+/// [`ThreadRuntime`](sentinel_client::ThreadRuntime)).
 #[derive(Clone, Debug)]
-pub struct IsahcTransport {
+pub struct IsahcHttp {
     http: isahc::HttpClient,
 }
 
-impl IsahcTransport {
+impl IsahcHttp {
     /// A transport with its own client and the given timeouts; its requests are
-    /// pinned like a caller's (see [`IsahcTransport::with_http_client`]).
-    pub fn new(connect_timeout: Duration, timeout: Duration) -> Result<Self, Error> {
+    /// pinned like a caller's (see [`IsahcHttp::with_http_client`]).
+    pub fn new(connect_timeout: Duration, timeout: Duration) -> Result<Self, TransportError> {
         let http = isahc::HttpClient::builder()
             .redirect_policy(RedirectPolicy::None)
             .connect_timeout(connect_timeout)
@@ -39,7 +40,10 @@ impl IsahcTransport {
         Self { http }
     }
 
-    fn send_blocking(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+    fn send_blocking(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
         let request = pin_config(request)?;
         // isahc's spans record the request URI (a legacy request carries the secret
         // in its query). Under a dispatcher that enables nothing they are disabled,
@@ -51,8 +55,8 @@ impl IsahcTransport {
         let response = tracing::dispatcher::with_default(silent(), || self.http.send(request))
             .map_err(map_err)?;
         let (parts, body) = response.into_parts();
-        let limit = BodyLimit::new(parts.status, &parts.headers)?;
-        // One byte past the cap tells "exactly at the cap" from "over it".
+        // One byte past the cap is enough for the parsers to refuse the body,
+        // keeping the status and Retry-After; the rest is never read.
         let mut buf = Vec::new();
         body.take(MAX_BODY_BYTES as u64 + 1)
             .read_to_end(&mut buf)
@@ -64,35 +68,16 @@ impl IsahcTransport {
                 };
                 TransportError::new(kind, format!("reading the body: {}", e.kind()))
             })?;
-        limit.check(buf.len())?;
         Ok(Response::from_parts(parts, buf))
     }
 }
 
-impl Transport for IsahcTransport {
+impl HttpClient for IsahcHttp {
     fn send(
         &self,
         request: Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<Response<Vec<u8>>, Error>> + Send {
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send {
         ready(self.send_blocking(request))
-    }
-
-    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
-        std::thread::sleep(duration);
-        ready(())
-    }
-
-    fn now(&self) -> UnixTime {
-        SystemTime::now().into()
-    }
-
-    fn spawn(&self, task: BackgroundTask) {
-        let spawned = std::thread::Builder::new()
-            .name("sentinel-renewal".into())
-            .spawn(move || pollster::block_on(task));
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "cannot start the background renewal thread");
-        }
     }
 }
 
@@ -109,7 +94,7 @@ impl Transport for IsahcTransport {
 ///   and TLS details; headers and bodies are left to `isahc::wire` at TRACE;
 /// - no proxy to a loopback host: plain http there would show the secrets to the
 ///   proxy, and a proxy cannot reach this machine's loopback anyway.
-fn pin_config(request: Request<Vec<u8>>) -> Result<Request<Vec<u8>>, Error> {
+fn pin_config(request: Request<Vec<u8>>) -> Result<Request<Vec<u8>>, TransportError> {
     let (parts, body) = request.into_parts();
     let loopback = is_loopback(&parts.uri);
     let mut builder = Request::builder()
@@ -130,9 +115,9 @@ fn pin_config(request: Request<Vec<u8>>) -> Result<Request<Vec<u8>>, Error> {
     if loopback {
         builder = builder.proxy(None);
     }
-    builder.body(body).map_err(|_| {
-        TransportError::new(TransportErrorKind::Other, "cannot rebuild the request").into()
-    })
+    builder
+        .body(body)
+        .map_err(|_| TransportError::new(TransportErrorKind::Other, "cannot rebuild the request"))
 }
 
 /// 127.0.0.0/8, ::1 or `localhost`.
@@ -151,7 +136,7 @@ fn is_loopback(uri: &Uri) -> bool {
 }
 
 /// Classifies an isahc error. Its message names no URL.
-fn map_err(e: isahc::Error) -> Error {
+fn map_err(e: isahc::Error) -> TransportError {
     use isahc::error::ErrorKind as K;
     let kind = match e.kind() {
         K::Timeout => TransportErrorKind::Timeout,
@@ -160,9 +145,7 @@ fn map_err(e: isahc::Error) -> Error {
         K::Io | K::ProtocolViolation => TransportErrorKind::Io,
         _ => TransportErrorKind::Other,
     };
-    TransportError::new(kind, e.kind().to_string())
-        .with_source(e)
-        .into()
+    TransportError::new(kind, e.kind().to_string()).with_source(e)
 }
 
 /// A subscriber that enables nothing. Unlike `Dispatch::none()`, it takes part in

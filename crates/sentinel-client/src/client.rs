@@ -1,50 +1,62 @@
-//! A whole Sentinel client, generic over the I/O: discovery, cached AppJWT with
-//! single-flight renewal, user-token calls, retries where safe.
-//!
-//! The client decides; a [`Transport`] carries bytes. `sentinel-reqwest` and
-//! `sentinel-isahc` are such transports; a test can be one too.
-
-mod config;
-mod pkce;
-mod transport;
-#[cfg(feature = "jwt")]
-mod verify;
+//! The client: discovery, the cached AppJWT with single-flight renewal and
+//! refresh-ahead, user-token calls, ConsumerJWS, and the retry loop that runs
+//! every request. It decides; an [`HttpClient`] carries bytes and a [`Runtime`]
+//! gives it time, timers, tasks and randomness.
 
 use std::sync::Arc;
 
 use http::{Request, Response};
+use sentinel_proto::app_token::{AppJwtVersion, parse_app_token_response};
+use sentinel_proto::consumer::{Idp, parse_consumer_jws_response};
+use sentinel_proto::domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL};
+use sentinel_proto::error::BodyError;
+use sentinel_proto::policy::{Cached, Expiry, Operation, RefreshPolicy};
+use sentinel_proto::user::{
+    RedirectUri, State, TokenResponse, parse_revoke_response, parse_token_response,
+};
+use sentinel_proto::{
+    AppJwt, AuthorizationCode, ConsumerJws, Error, Host, Redactor, RefreshToken, Sentinel,
+};
 use tracing::Instrument;
 
-pub use config::ClientConfig;
-pub use transport::{BackgroundTask, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Transport};
-
-use crate::app_token::{AppJwtVersion, parse_app_token_response};
-use crate::authorize::State;
-use crate::cache::{Cached, Expiry, Outcome, Poll, RefreshPolicy, RenewingCache};
-use crate::consumer::{consumer_jws_request, parse_consumer_jws_response};
-use crate::domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL};
-use crate::error::{BodyError, Error};
-use crate::host::Host;
-use crate::redact::Redactor;
-use crate::redirect::RedirectUri;
-use crate::retry::{Operation, jitter_seed};
-use crate::revoke::parse_revoke_response;
-use crate::secret::{AppJwt, AuthorizationCode, ConsumerJws, RefreshToken};
-use crate::sentinel::Sentinel;
-use crate::token::{TokenResponse, parse_token_response};
+use crate::cache::{Outcome, Poll, Renewal, RenewingCache};
+use crate::config::ClientConfig;
+use crate::runtime::{HttpClient, Runtime};
+use crate::verify;
 
 /// A cached AppJWT with its lifetime.
 pub type CachedAppJwt = Arc<Cached<AppJwt>>;
 
-/// A Sentinel client over a [`Transport`]. Cheap to clone; clones share caches.
+/// A Sentinel client over an [`HttpClient`] on a [`Runtime`]. Cheap to clone;
+/// clones share caches.
 ///
-/// Adapters wrap it: `sentinel_reqwest::SentinelClient` (async) and
-/// `sentinel_isahc::SentinelClient` (blocking).
-pub struct Client<T: Transport> {
-    inner: Arc<Inner<T>>,
+/// Adapters wrap it: `sentinel_reqwest::SentinelClient` (async, tokio) and
+/// `sentinel_isahc::SentinelClient` (blocking, through
+/// [`BlockingClient`](crate::BlockingClient)). Or bring both yourself:
+///
+/// ```
+/// use sentinel_client::{Client, ClientConfig, ThreadRuntime};
+/// use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};
+/// # use sentinel_proto::error::TransportError;
+/// // Any closure from request to response is an HTTP client.
+/// let http = |req: http::Request<Vec<u8>>| async move {
+///     assert!(req.uri().path().ends_with("/app/token"));
+///     Ok::<_, TransportError>(http::Response::new(
+///         br#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":3600}"#.to_vec(),
+///     ))
+/// };
+/// let config = ClientConfig::new(AccountId::new("123456")?, ClientId::new("cid")?,
+///     ClientSecret::new("secret")).with_sentinel_host(Host::americas());
+/// let client = Client::new(config, http, ThreadRuntime);
+/// let token = pollster::block_on(client.app_token())?;
+/// assert_eq!(token.value().secret(), "a.b.c");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Client<H, R> {
+    pub(crate) inner: Arc<Inner<H, R>>,
 }
 
-impl<T: Transport> Clone for Client<T> {
+impl<H, R> Clone for Client<H, R> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
@@ -52,7 +64,7 @@ impl<T: Transport> Clone for Client<T> {
     }
 }
 
-impl<T: Transport> std::fmt::Debug for Client<T> {
+impl<H, R> std::fmt::Debug for Client<H, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("config", &self.inner.config)
@@ -60,20 +72,20 @@ impl<T: Transport> std::fmt::Debug for Client<T> {
     }
 }
 
-struct Inner<T> {
-    transport: T,
-    config: ClientConfig,
+pub(crate) struct Inner<H, R> {
+    pub(crate) http: H,
+    pub(crate) runtime: R,
+    pub(crate) config: ClientConfig,
     domain: DomainApi,
     sentinel: RenewingCache<Sentinel, Error>,
     idp: RenewingCache<Host, Error>,
     app_jwt: RenewingCache<AppJwt, Error>,
-    #[cfg(feature = "jwt")]
-    keys: verify::Keys,
+    pub(crate) keys: verify::Keys,
 }
 
-impl<T: Transport> Client<T> {
-    /// A client with `config`, sending through `transport`.
-    pub fn new(config: ClientConfig, transport: T) -> Self {
+impl<H: HttpClient, R: Runtime> Client<H, R> {
+    /// A client with `config`, sending through `http`, on `runtime`.
+    pub fn new(config: ClientConfig, http: H, runtime: R) -> Self {
         let ttl = RefreshPolicy::ttl(config.domain_ttl);
         Self {
             inner: Arc::new(Inner {
@@ -82,9 +94,9 @@ impl<T: Transport> Client<T> {
                 sentinel: RenewingCache::new(ttl),
                 idp: RenewingCache::new(ttl),
                 app_jwt: RenewingCache::new(config.refresh),
-                #[cfg(feature = "jwt")]
                 keys: verify::Keys::new(&config.jwt),
-                transport,
+                http,
+                runtime,
                 config,
             }),
         }
@@ -95,15 +107,20 @@ impl<T: Transport> Client<T> {
         &self.inner.config
     }
 
-    /// The transport.
-    pub fn transport(&self) -> &T {
-        &self.inner.transport
+    /// The HTTP client.
+    pub fn http(&self) -> &H {
+        &self.inner.http
+    }
+
+    /// The runtime.
+    pub fn runtime(&self) -> &R {
+        &self.inner.runtime
     }
 
     /// Sends any request built with this crate, without retries, and returns the
     /// raw response for the matching `parse_*` function.
     pub async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        self.inner.transport.send(request).await
+        Ok(self.inner.http.send(request).await?)
     }
 
     /// The Sentinel context (host, account, credentials): the configured host, or
@@ -169,7 +186,7 @@ impl<T: Transport> Client<T> {
             let (token, expiry) = c.fetch_app_token().await?;
             // An expired token would be renewed by every call: refuse it, so that
             // the cache's failure cool-down applies instead.
-            let now = c.inner.transport.now();
+            let now = c.inner.runtime.now();
             if expiry.expires_at(now, c.inner.config.refresh.fallback_lifetime()) <= now {
                 return Err(Error::InvalidBody {
                     status: http::StatusCode::OK,
@@ -266,7 +283,10 @@ impl<T: Transport> Client<T> {
         let account = &self.inner.config.account;
         self.execute(
             Operation::ConsumerJws,
-            || consumer_jws_request(&idp, account, app.value(), ext_consumer_id),
+            || {
+                Idp::new(idp.clone(), account.clone())
+                    .consumer_jws_request(app.value(), ext_consumer_id)
+            },
             parse_consumer_jws_response,
         )
         .await
@@ -274,13 +294,14 @@ impl<T: Transport> Client<T> {
 
     /// Sends what `build` makes and parses it with `parse`, retrying transient
     /// failures of retryable operations as the retry policy says.
-    pub(crate) async fn execute<R>(
+    pub(crate) async fn execute<T>(
         &self,
         op: Operation,
         build: impl Fn() -> Result<Request<Vec<u8>>, Error>,
-        parse: impl Fn(&Response<Vec<u8>>) -> Result<R, Error>,
-    ) -> Result<R, Error> {
-        let transport = &self.inner.transport;
+        parse: impl Fn(&Response<Vec<u8>>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let http = &self.inner.http;
+        let runtime = &self.inner.runtime;
         let policy = self.inner.config.retry;
         let mut attempt = 1;
         loop {
@@ -297,7 +318,7 @@ impl<T: Transport> Client<T> {
                 path = request.uri().path(),
             );
             let result = async {
-                let response = transport.send(request).await?;
+                let response = http.send(request).await?;
                 tracing::debug!(status = response.status().as_u16(), "response");
                 parse(&response)
             }
@@ -307,10 +328,10 @@ impl<T: Transport> Client<T> {
                 Ok(v) => return Ok(v),
                 Err(e) => e.redact(&redactor),
             };
-            match policy.backoff(op, attempt, &err, transport.now(), jitter_seed()) {
+            match policy.backoff(op, attempt, &err, runtime.now(), runtime.random()) {
                 Some(delay) => {
                     tracing::warn!(op = op.as_str(), attempt, ?delay, error = %err, "retrying");
-                    transport.sleep(delay).await;
+                    runtime.sleep(delay).await;
                     attempt += 1;
                 }
                 None => {
@@ -333,12 +354,12 @@ impl<T: Transport> Client<T> {
         Fut: std::future::Future<Output = Result<(V, Expiry), Error>> + Send + 'static,
     {
         loop {
-            match cache.poll(self.inner.transport.now()) {
+            match cache.poll(self.inner.runtime.now()) {
                 Poll::Ready(c) => return Ok(c),
                 Poll::RefreshAhead(c, ticket) => {
                     let fut = fetch(self.clone());
                     let client = self.clone();
-                    self.inner.transport.spawn(Box::pin(async move {
+                    self.inner.runtime.spawn(Box::pin(async move {
                         if let Err(e) = client.settle(ticket, fut.await) {
                             tracing::warn!(error = %e, "background renewal failed");
                         }
@@ -357,32 +378,26 @@ impl<T: Transport> Client<T> {
     }
 }
 
-impl<T: Transport> Client<T> {
+impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// Completes a renewal: stores the value, or starts the cool-down with the
     /// server's `Retry-After` and a random jitter.
     fn settle<V>(
         &self,
-        ticket: crate::cache::Renewal<V, Error>,
+        ticket: Renewal<V, Error>,
         result: Result<(V, Expiry), Error>,
     ) -> Result<Arc<Cached<V>>, Error> {
         match result {
             Ok(v) => ticket.complete(Ok(v)),
             Err(e) => {
-                let now = self.inner.transport.now();
+                let now = self.inner.runtime.now();
                 let retry_after = e.retry_after().map(|ra| ra.delay(now));
-                Err(ticket.fail(e, now, retry_after, jitter_seed()))
+                Err(ticket.fail(e, now, retry_after, self.inner.runtime.random()))
             }
         }
     }
 }
 
 /// The `exp` of a JWT, read without verification: only to schedule renewal.
-#[cfg(feature = "jwt")]
-fn jwt_exp(token: &str) -> Option<crate::time::UnixTime> {
+fn jwt_exp(token: &str) -> Option<sentinel_proto::UnixTime> {
     verify::unverified_exp(token)
-}
-
-#[cfg(not(feature = "jwt"))]
-fn jwt_exp(_token: &str) -> Option<crate::time::UnixTime> {
-    None
 }

@@ -6,13 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{Request, Response};
+use sentinel_client::{BackgroundTask, Client, ClientConfig, HttpClient, Runtime};
 use sentinel_proto::{
-    AccountId, AuthorizationCode, BackgroundTask, Client, ClientConfig, ClientId, ClientSecret,
-    Error, Host, RefreshToken, RetryPolicy, Transport, TransportError, TransportErrorKind,
-    UnixTime,
+    AccountId, AuthorizationCode, ClientId, ClientSecret, Error, Host, RefreshToken, UnixTime,
+    error::{TransportError, TransportErrorKind},
+    policy::RetryPolicy,
 };
 
-type Handler = dyn Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> + Send + Sync;
+type Handler = dyn Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> + Send + Sync;
 
 /// A scripted network with a virtual clock.
 #[derive(Clone)]
@@ -25,7 +26,10 @@ struct Fake {
 
 impl Fake {
     fn new(
-        h: impl Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> + Send + Sync + 'static,
+        h: impl Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>
+        + Send
+        + Sync
+        + 'static,
     ) -> Self {
         Self {
             handler: Arc::new(h),
@@ -42,14 +46,17 @@ impl Fake {
     }
 }
 
-impl Transport for Fake {
-    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+impl HttpClient for Fake {
+    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         self.log
             .lock()
             .unwrap()
             .push(request.uri().path().to_owned());
         (self.handler)(&request)
     }
+}
+
+impl Runtime for Fake {
     async fn sleep(&self, d: Duration) {
         self.slept.lock().unwrap().push(d);
     }
@@ -61,7 +68,7 @@ impl Transport for Fake {
     }
 }
 
-fn json(status: u16, body: &str) -> Result<Response<Vec<u8>>, Error> {
+fn json(status: u16, body: &str) -> Result<Response<Vec<u8>>, TransportError> {
     Ok(Response::builder()
         .status(status)
         .body(body.as_bytes().to_vec())
@@ -81,7 +88,7 @@ const DOMAIN: &str =
     r#"{"service":"sentinel","account":"123456","baseURI":"va.sentinel.liveperson.net"}"#;
 const APP: &str = r#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":3600}"#;
 
-fn normal(req: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+fn normal(req: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
     match req.uri().path() {
         "/api/account/123456/service/sentinel/baseURI.json" => json(200, DOMAIN),
         "/sentinel/api/account/123456/app/token" => json(200, APP),
@@ -92,7 +99,7 @@ fn normal(req: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
 #[test]
 fn discovers_then_caches_host_and_token() {
     let fake = Fake::new(normal);
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     let t1 = pollster::block_on(client.app_token()).unwrap();
     let t2 = pollster::block_on(client.app_token()).unwrap();
     assert_eq!(t1.value().secret(), "a.b.c");
@@ -109,7 +116,7 @@ fn discovers_then_caches_host_and_token() {
 #[test]
 fn refresh_ahead_renews_and_keeps_serving() {
     let fake = Fake::new(normal);
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     pollster::block_on(client.app_token()).unwrap();
     fake.advance(3600 - 300); // inside the last 10 %
     pollster::block_on(client.app_token()).unwrap();
@@ -139,7 +146,7 @@ fn transient_failures_are_retried_for_app_tokens() {
         }
         normal(req)
     });
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     pollster::block_on(client.app_token()).unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 3);
     assert_eq!(fake.slept.lock().unwrap().len(), 2);
@@ -149,11 +156,11 @@ fn transient_failures_are_retried_for_app_tokens() {
 fn retry_gives_up_after_max_attempts_with_the_last_error() {
     let fake = Fake::new(|req| {
         if req.uri().path().ends_with("/app/token") {
-            return Err(TransportError::new(TransportErrorKind::Connect, "refused").into());
+            return Err(TransportError::new(TransportErrorKind::Connect, "refused"));
         }
         normal(req)
     });
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     let err = pollster::block_on(client.app_token()).unwrap_err();
     assert!(matches!(err, Error::Transport(ref t) if t.kind() == TransportErrorKind::Connect));
     let n = fake
@@ -170,7 +177,7 @@ fn code_exchange_is_never_retried() {
         "/sentinel/api/account/123456/token" => json(503, ""),
         _ => normal(req),
     });
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     let err = pollster::block_on(client.exchange_code(&AuthorizationCode::new("c"), None));
     assert!(matches!(err, Err(Error::Status { status, .. }) if status == 503));
     let n = fake
@@ -192,7 +199,7 @@ fn refresh_is_retried_but_not_on_4xx() {
         }
         _ => normal(req),
     });
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     let err = pollster::block_on(client.refresh(&RefreshToken::new("rt"))).unwrap_err();
     assert!(matches!(err, Error::OAuth { .. }));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -210,7 +217,7 @@ fn retry_after_longer_than_allowed_is_reported_not_waited() {
         }
         normal(req)
     });
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     let err = pollster::block_on(client.app_token()).unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
     assert!(fake.slept.lock().unwrap().is_empty());
@@ -221,6 +228,7 @@ fn explicit_host_skips_discovery() {
     let fake = Fake::new(normal);
     let client = Client::new(
         config().with_sentinel_host(Host::parse("va.sentinel.liveperson.net").unwrap()),
+        fake.clone(),
         fake.clone(),
     );
     pollster::block_on(client.app_token()).unwrap();
@@ -233,14 +241,14 @@ fn errors_never_show_the_secret() {
         let body = String::from_utf8_lossy(req.body()).into_owned();
         json(500, &format!("<html>echo: {body}</html>"))
     });
-    let client = Client::new(config(), fake);
+    let client = Client::new(config(), fake.clone(), fake);
     let err = pollster::block_on(client.app_token()).unwrap_err();
     assert!(!format!("{err} {err:?}").contains("SECRET-MARKER"));
     assert!(!format!("{client:?}").contains("SECRET-MARKER"));
 }
 
 /// A scripted refresh endpoint failing with `fail`, counting attempts.
-fn refresh_attempts(fail: fn() -> Result<Response<Vec<u8>>, Error>) -> u64 {
+fn refresh_attempts(fail: fn() -> Result<Response<Vec<u8>>, TransportError>) -> u64 {
     let calls = Arc::new(AtomicU64::new(0));
     let c = Arc::clone(&calls);
     let fake = Fake::new(move |req| match req.uri().path() {
@@ -250,7 +258,7 @@ fn refresh_attempts(fail: fn() -> Result<Response<Vec<u8>>, Error>) -> u64 {
         }
         _ => normal(req),
     });
-    let client = Client::new(config(), fake);
+    let client = Client::new(config(), fake.clone(), fake);
     pollster::block_on(client.refresh(&RefreshToken::new("rt"))).unwrap_err();
     calls.load(Ordering::SeqCst)
 }
@@ -263,9 +271,9 @@ fn refresh_is_not_resent_after_the_request_may_have_arrived() {
     for kind in [TransportErrorKind::Timeout, TransportErrorKind::Io] {
         let fail = match kind {
             TransportErrorKind::Timeout => {
-                || Err(TransportError::new(TransportErrorKind::Timeout, "t").into())
+                || Err(TransportError::new(TransportErrorKind::Timeout, "t"))
             }
-            _ => || Err(TransportError::new(TransportErrorKind::Io, "reset").into()),
+            _ => || Err(TransportError::new(TransportErrorKind::Io, "reset")),
         };
         assert_eq!(refresh_attempts(fail), 1, "{kind:?}");
     }
@@ -277,7 +285,7 @@ fn refresh_is_not_resent_after_the_request_may_have_arrived() {
 #[test]
 fn refresh_is_retried_when_the_token_cannot_have_been_used() {
     // Nothing was sent, or the server said it did not take it.
-    let refused = || Err(TransportError::new(TransportErrorKind::Connect, "refused").into());
+    let refused = || Err(TransportError::new(TransportErrorKind::Connect, "refused"));
     assert_eq!(refresh_attempts(refused), 3);
     assert_eq!(refresh_attempts(|| json(503, "{}")), 3);
     assert_eq!(refresh_attempts(|| json(429, "{}")), 3);
@@ -294,7 +302,7 @@ fn app_requests(fake: &Fake) -> usize {
 /// A Sentinel whose AppJWT endpoint answers `outage` while `down` is set.
 fn flapping(
     down: Arc<std::sync::atomic::AtomicBool>,
-    outage: fn() -> Result<Response<Vec<u8>>, Error>,
+    outage: fn() -> Result<Response<Vec<u8>>, TransportError>,
 ) -> Fake {
     Fake::new(move |req| {
         if req.uri().path().ends_with("/app/token") && down.load(Ordering::SeqCst) {
@@ -310,7 +318,7 @@ fn a_ten_minute_outage_costs_a_bounded_number_of_requests() {
     // T seconds, each up to max_attempts (3) requests: 3 × (7 + 10) = 51 for 600 s.
     let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let fake = flapping(Arc::clone(&down), || json(503, "<html>down</html>"));
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     for i in 0..10_000u32 {
         if i % 16 == 15 {
             fake.advance(1); // 10 000 calls over 625 s
@@ -331,9 +339,9 @@ fn a_ten_minute_outage_costs_a_bounded_number_of_requests() {
 fn an_outage_while_a_token_is_valid_fails_no_caller() {
     let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let fake = flapping(Arc::clone(&down), || {
-        Err(TransportError::new(TransportErrorKind::Connect, "refused").into())
+        Err(TransportError::new(TransportErrorKind::Connect, "refused"))
     });
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     pollster::block_on(client.app_token()).unwrap();
     let first_expiry = pollster::block_on(client.app_token()).unwrap().expires_at();
     // Into the refresh-ahead window (the last 360 s), then 4 minutes down, then
@@ -381,14 +389,14 @@ fn an_expired_token_is_not_fetched_per_call() {
             }
             normal(req)
         });
-        let client = Client::new(config(), fake.clone());
+        let client = Client::new(config(), fake.clone(), fake.clone());
         for _ in 0..10_000 {
             let err = pollster::block_on(client.app_token()).unwrap_err();
             assert!(
                 matches!(
                     err,
                     Error::InvalidBody {
-                        reason: sentinel_proto::BodyError::AlreadyExpired,
+                        reason: sentinel_proto::error::BodyError::AlreadyExpired,
                         ..
                     }
                 ),
@@ -409,7 +417,7 @@ fn retry_after_is_honoured_across_calls() {
             .body(Vec::new())
             .unwrap())
     });
-    let client = Client::new(config(), fake.clone());
+    let client = Client::new(config(), fake.clone(), fake.clone());
     pollster::block_on(client.app_token()).unwrap_err();
     assert_eq!(
         app_requests(&fake),

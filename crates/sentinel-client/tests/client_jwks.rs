@@ -1,10 +1,7 @@
 //! The client's JWKS policy under hostile and failing conditions, with an
 //! in-memory transport, a virtual clock and a hand-driven executor (background
 //! tasks run only when the test polls them, so "never waits" is observable).
-#![cfg(feature = "jwt")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod jwt_util;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,12 +11,13 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use http::{Request, Response};
-use jwt_util::*;
+use sentinel_client::{BackgroundTask, Client, ClientConfig, HttpClient, Runtime};
 use sentinel_proto::jwt::{AppJwtClaims, JwtError, KeySet, RsaPublicKey};
 use sentinel_proto::{
-    AccountId, AppJwt, AppJwtVersion, BackgroundTask, Client, ClientConfig, ClientId, ClientSecret,
-    Error, Host, RetryPolicy, Transport, UnixTime,
+    AccountId, AppJwt, ClientId, ClientSecret, Error, Host, UnixTime, app_token::AppJwtVersion,
+    error::TransportError, policy::RetryPolicy,
 };
+use sentinel_testkit::jwt::*;
 
 const JWKS_PATH: &str = "/sentinel/well-known/jwks";
 const INTERVAL: u64 = 60;
@@ -114,8 +112,8 @@ impl Future for Gate {
     }
 }
 
-impl Transport for Sim {
-    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
+impl HttpClient for Sim {
+    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         assert_eq!(request.uri().path(), JWKS_PATH, "only the JWKS is fetched");
         let t = self.now_secs();
         let ok = (self.script.lock().unwrap())(t);
@@ -131,6 +129,9 @@ impl Transport for Sim {
         };
         Ok(resp.unwrap())
     }
+}
+
+impl Runtime for Sim {
     async fn sleep(&self, _: Duration) {}
     fn now(&self) -> UnixTime {
         UnixTime::from_secs(self.now_secs())
@@ -237,7 +238,7 @@ fn is_unknown_kid(r: &Result<AppJwtClaims, Error>) -> bool {
 fn unknown_kids_and_a_flaky_endpoint_do_not_hurt_valid_traffic() {
     let sim = Sim::new(keys_a());
     sim.latency_polls.store(3, Ordering::SeqCst);
-    let client = Client::new(config(), sim.clone());
+    let client = Client::new(config(), sim.clone(), sim.clone());
 
     // Warm-up, before the hour: the service starts with a healthy endpoint.
     sim.set_time(NOW - 120);
@@ -333,6 +334,7 @@ fn outage(with_forged: bool) -> Vec<u64> {
             .with_jwks_ttl(Duration::from_secs(600))
             .with_jwks_max_stale(Duration::from_secs(3600)),
         sim.clone(),
+        sim.clone(),
     );
     assert!(run1(&sim, client.verify_app_token(&valid())).is_ok());
     let down = Arc::new(AtomicBool::new(true));
@@ -411,7 +413,7 @@ fn outage_with_unknown_kids_backs_off_too() {
 #[test]
 fn known_kids_never_wait_for_a_fetch_and_fetches_are_single_flight() {
     let sim = Sim::new(keys_a());
-    let client = Client::new(config(), sim.clone());
+    let client = Client::new(config(), sim.clone(), sim.clone());
     assert!(run1(&sim, client.verify_app_token(&valid())).is_ok());
 
     // A forced refetch that hangs, then fails.
@@ -470,7 +472,7 @@ fn known_kids_never_wait_for_a_fetch_and_fetches_are_single_flight() {
 #[test]
 fn a_cancelled_fetch_releases_its_waiters() {
     let sim = Sim::new(keys_a());
-    let client = Client::new(config(), sim.clone());
+    let client = Client::new(config(), sim.clone(), sim.clone());
     sim.gate_open.store(false, Ordering::SeqCst);
     let v = valid();
     let mut first: Fut<'_, _> = Box::pin(client.verify_app_token(&v));
@@ -502,7 +504,7 @@ fn a_cancelled_fetch_releases_its_waiters() {
 #[test]
 fn a_dropped_background_refresh_is_reported_failed() {
     let sim = Sim::new(keys_a());
-    let client = Client::new(config(), sim.clone());
+    let client = Client::new(config(), sim.clone(), sim.clone());
     assert!(run1(&sim, client.verify_app_token(&valid())).is_ok());
     sim.set_time(NOW + 3600);
     let (v, k) = (valid(), forged("k"));
@@ -526,7 +528,7 @@ fn a_dropped_background_refresh_is_reported_failed() {
 fn first_load_failure_reports_the_fetch_error() {
     let sim = Sim::new(keys_a());
     sim.script(|_| false);
-    let client = Client::new(config(), sim.clone());
+    let client = Client::new(config(), sim.clone(), sim.clone());
     let r = run1(&sim, client.verify_app_token(&valid()));
     assert!(
         matches!(r, Err(Error::Status { status, .. }) if status == 503),
@@ -546,12 +548,14 @@ fn first_load_failure_reports_the_fetch_error() {
 
 // ---- tenant pinning (AppJWT aud / azp) ----
 
-fn v1_client(config: ClientConfig) -> Client<Sim> {
+fn v1_client(config: ClientConfig) -> Client<Sim, Sim> {
+    let sim = Sim::new(KeySet::new());
     Client::new(
         config
             .with_app_jwt_version(AppJwtVersion::V1)
             .with_v1_keys(keys_a()),
-        Sim::new(KeySet::new()),
+        sim.clone(),
+        sim,
     )
 }
 
@@ -604,7 +608,7 @@ fn another_tenants_app_jwt_is_rejected_by_default() {
 #[test]
 fn another_tenants_v2_app_jwt_is_rejected_too() {
     let sim = Sim::new(keys_a());
-    let client = Client::new(config(), sim.clone());
+    let client = Client::new(config(), sim.clone(), sim.clone());
     let t = AppJwt::new(sign_a("test-a", &app_claims("le654321", "cid")));
     let r = run1(&sim, client.verify_app_token(&t));
     assert!(

@@ -7,9 +7,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{Error, InputError};
 use crate::oauth_error::OAuthError;
-use crate::redirect::RedirectUri;
 use crate::secret::{AuthorizationCode, CodeVerifier};
 use crate::sentinel::Sentinel;
+use crate::user::redirect::RedirectUri;
 
 /// Shortest caller-supplied state accepted: below this it is guessable.
 const MIN_STATE: usize = 16;
@@ -20,24 +20,20 @@ const MAX_CALLBACK: usize = 16 * 1024;
 
 /// The opaque CSRF value sent to authorize and checked on the callback.
 ///
+/// This crate draws no randomness: make one from 32 bytes of a CSPRNG
+/// ([`State::from_random_bytes`]), or let `sentinel_client::generate_state` draw
+/// them from the operating system.
+///
 /// ```
-/// use sentinel_proto::State;
-/// let s = State::generate()?;
+/// use sentinel_proto::user::State;
+/// let s = State::from_random_bytes([7; 32]); // use a CSPRNG's bytes
 /// assert_eq!(s.as_str().len(), 43); // 256 bits, base64url
 /// assert_eq!(format!("{s:?}"), "State([redacted])");
-/// # Ok::<(), sentinel_proto::InputError>(())
 /// ```
 #[derive(Clone)]
 pub struct State(String);
 
 impl State {
-    /// 256 bits from the operating system's CSPRNG.
-    pub fn generate() -> Result<Self, InputError> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|_| InputError::Random)?;
-        Ok(Self::from_random_bytes(bytes))
-    }
-
     /// A state from 32 bytes the caller drew from its own CSPRNG (or a test seed).
     pub fn from_random_bytes(bytes: [u8; 32]) -> Self {
         Self(URL_SAFE_NO_PAD.encode(bytes))
@@ -79,12 +75,12 @@ impl std::fmt::Debug for State {
 /// made from is not, and cannot be recovered from it.
 ///
 /// ```
-/// use sentinel_proto::{CodeVerifier, PkceChallenge};
+/// use sentinel_proto::{CodeVerifier, user::PkceChallenge};
 /// let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
 /// let challenge = PkceChallenge::s256(&verifier);
 /// assert_eq!(challenge.as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 /// assert_eq!(challenge.method(), "S256");
-/// # Ok::<(), sentinel_proto::InputError>(())
+/// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PkceChallenge(String);
@@ -112,7 +108,7 @@ impl Sentinel {
     /// The URL to send the user's browser to. Never fetched by the client.
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let state = State::new("0123456789abcdef")?;
@@ -138,7 +134,7 @@ impl Sentinel {
     /// works, without the protection).
     ///
     /// ```
-    /// # use sentinel_proto::*;
+    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let state = State::new("0123456789abcdef")?;
@@ -217,7 +213,7 @@ pub enum CallbackError {
 /// Sentinel sends none there; a `state` that is present must match.
 ///
 /// ```
-/// use sentinel_proto::{CallbackError, State, parse_callback};
+/// use sentinel_proto::user::{CallbackError, parse_callback, State};
 /// let state = State::new("0123456789abcdef")?;
 /// let code = parse_callback("https://app.example/cb?code=abc&state=0123456789abcdef", &state)?;
 /// assert_eq!(code.secret(), "abc");

@@ -12,18 +12,19 @@ use std::time::Duration;
 use event_listener::Event;
 use serde::Deserialize;
 
-use super::{Client, Transport};
-use crate::app_token::AppJwtVersion;
-use crate::error::Error;
-use crate::jwt::{
+use crate::client::Client;
+use crate::runtime::{HttpClient, Runtime};
+use sentinel_proto::Error;
+use sentinel_proto::UnixTime;
+use sentinel_proto::app_token::AppJwtVersion;
+use sentinel_proto::jwt::parse_jwks_response;
+use sentinel_proto::jwt::{
     AppJwtClaims, DEFAULT_JWKS_MAX_BACKOFF, DEFAULT_JWKS_MAX_STALE, DEFAULT_JWKS_TTL,
     DEFAULT_MIN_REFETCH_INTERVAL, IdTokenClaims, JwksCache, KeySet, Lookup, Validation,
     decode_header, decode_unverified, verify,
 };
-use crate::retry::Operation;
-use crate::secret::{AppJwt, IdToken};
-use crate::time::UnixTime;
-use crate::well_known::parse_jwks_response;
+use sentinel_proto::policy::Operation;
+use sentinel_proto::{AppJwt, IdToken};
 
 /// Verification settings of a [`ClientConfig`](super::ClientConfig).
 #[derive(Clone, Debug)]
@@ -45,81 +46,9 @@ impl Default for VerifyConfig {
             min_refetch: DEFAULT_MIN_REFETCH_INTERVAL,
             max_stale: DEFAULT_JWKS_MAX_STALE,
             max_backoff: DEFAULT_JWKS_MAX_BACKOFF,
-            leeway: crate::jwt::DEFAULT_LEEWAY,
+            leeway: sentinel_proto::jwt::DEFAULT_LEEWAY,
             pin_app_jwt_tenant: true,
         }
-    }
-}
-
-impl super::ClientConfig {
-    /// Verifies V1 AppJWTs with these keys instead of LivePerson's published V1
-    /// key (e.g. an emulator's).
-    #[must_use]
-    pub fn with_v1_keys(mut self, keys: KeySet) -> Self {
-        self.jwt.v1_keys = keys;
-        self
-    }
-
-    /// How long a fetched JWKS is fresh; a stale one keeps verifying while it is
-    /// refreshed in the background (default 1 h, [`DEFAULT_JWKS_TTL`]).
-    #[must_use]
-    pub fn with_jwks_ttl(mut self, ttl: Duration) -> Self {
-        self.jwt.jwks_ttl = ttl;
-        self
-    }
-
-    /// The least time between two JWKS fetches forced by unknown `kid`s, and the
-    /// first back-off after a failed fetch (default 60 s,
-    /// [`DEFAULT_MIN_REFETCH_INTERVAL`]).
-    #[must_use]
-    pub fn with_min_jwks_refetch(mut self, interval: Duration) -> Self {
-        self.jwt.min_refetch = interval;
-        self
-    }
-
-    /// How long past its TTL the last good JWKS keeps verifying while it cannot
-    /// be refreshed (default 24 h, [`DEFAULT_JWKS_MAX_STALE`]); past it,
-    /// verification fails with
-    /// [`JwtError::JwksUnavailable`](crate::jwt::JwtError::JwksUnavailable).
-    #[must_use]
-    pub fn with_jwks_max_stale(mut self, max_stale: Duration) -> Self {
-        self.jwt.max_stale = max_stale;
-        self
-    }
-
-    /// The longest pause between JWKS fetch attempts while they fail (default
-    /// 10 min, [`DEFAULT_JWKS_MAX_BACKOFF`]).
-    #[must_use]
-    pub fn with_jwks_max_backoff(mut self, max_backoff: Duration) -> Self {
-        self.jwt.max_backoff = max_backoff;
-        self
-    }
-
-    /// Clock leeway for `exp`, `nbf` and `iat` (default 60 s).
-    #[must_use]
-    pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.jwt.leeway = leeway;
-        self
-    }
-
-    /// Whether [`Client::verify_app_token`] requires the AppJWT to be this
-    /// client's: `aud` = `le{account}` and `azp` = the client id (default `true`).
-    /// Turn it off only to verify tokens of other tenants on purpose.
-    ///
-    /// ```
-    /// use sentinel_proto::{AccountId, ClientConfig, ClientId, ClientSecret};
-    /// let config = ClientConfig::new(
-    ///     AccountId::new("123456")?,
-    ///     ClientId::new("my-client")?,
-    ///     ClientSecret::new("my-secret"),
-    /// )
-    /// .with_app_jwt_tenant_check(false);
-    /// # Ok::<(), sentinel_proto::InputError>(())
-    /// ```
-    #[must_use]
-    pub fn with_app_jwt_tenant_check(mut self, on: bool) -> Self {
-        self.jwt.pin_app_jwt_tenant = on;
-        self
     }
 }
 
@@ -171,17 +100,17 @@ enum Need<'a> {
 /// outcome. Created as soon as the lock is released, before any await; dropped
 /// unfinished (a cancelled caller, a background task never run), it reports the
 /// fetch as failed, so waiters are woken and later fetches are not blocked.
-struct FetchTicket<T: Transport> {
-    client: Client<T>,
+struct FetchTicket<H: HttpClient, R: Runtime> {
+    client: Client<H, R>,
     started: UnixTime,
     armed: bool,
 }
 
-impl<T: Transport> FetchTicket<T> {
+impl<H: HttpClient, R: Runtime> FetchTicket<H, R> {
     async fn run(mut self) {
         let result = self.client.fetch_jwks().await;
         let keys = &self.client.inner.keys;
-        let now = self.client.inner.transport.now();
+        let now = self.client.inner.runtime.now();
         {
             let mut st = keys.lock();
             match result {
@@ -206,7 +135,7 @@ impl<T: Transport> FetchTicket<T> {
     }
 }
 
-impl<T: Transport> Drop for FetchTicket<T> {
+impl<H: HttpClient, R: Runtime> Drop for FetchTicket<H, R> {
     fn drop(&mut self) {
         if self.armed {
             let keys = &self.client.inner.keys;
@@ -222,7 +151,7 @@ enum Next {
     Wait(event_listener::EventListener),
 }
 
-impl<T: Transport> Client<T> {
+impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// Sentinel's JWKS: the cached set while usable (a stale one is refreshed in
     /// the background), else fetched, under the [`JwksCache`] policy.
     pub async fn jwks(&self) -> Result<KeySet, Error> {
@@ -234,8 +163,8 @@ impl<T: Transport> Client<T> {
     /// [`ClientConfig::with_app_jwt_tenant_check`](super::ClientConfig::with_app_jwt_tenant_check))
     /// `aud` = `le{account}` and `azp` = this client id, so a token of another
     /// account or application fails with
-    /// [`JwtError::WrongAudience`](crate::jwt::JwtError::WrongAudience) or
-    /// [`JwtError::WrongAuthorizedParty`](crate::jwt::JwtError::WrongAuthorizedParty).
+    /// [`JwtError::WrongAudience`](sentinel_proto::jwt::JwtError::WrongAudience) or
+    /// [`JwtError::WrongAuthorizedParty`](sentinel_proto::jwt::JwtError::WrongAuthorizedParty).
     pub async fn verify_app_token(&self, token: &AppJwt) -> Result<AppJwtClaims, Error> {
         let cfg = &self.inner.config;
         let validation = if cfg.jwt.pin_app_jwt_tenant {
@@ -249,7 +178,7 @@ impl<T: Transport> Client<T> {
                 token.secret(),
                 &cfg.jwt.v1_keys,
                 &validation,
-                self.inner.transport.now(),
+                self.inner.runtime.now(),
             )
             .map_err(Error::from),
             _ => self.verify_with_jwks(token.secret(), &validation).await,
@@ -261,7 +190,7 @@ impl<T: Transport> Client<T> {
     /// sent (the client secret) into `aud` or `iss`, which the error echoes.
     fn redact_token_error(&self, e: Error) -> Error {
         e.redact(
-            &crate::redact::Redactor::new().with_secret(self.inner.config.client_secret.secret()),
+            &sentinel_proto::Redactor::new().with_secret(self.inner.config.client_secret.secret()),
         )
     }
 
@@ -282,12 +211,7 @@ impl<T: Transport> Client<T> {
     ) -> Result<C, Error> {
         let kid = decode_header(token)?.kid;
         let keys = self.keys_for(Need::Kid(kid.as_deref())).await?;
-        Ok(verify(
-            token,
-            &keys,
-            validation,
-            self.inner.transport.now(),
-        )?)
+        Ok(verify(token, &keys, validation, self.inner.runtime.now())?)
     }
 
     /// The key set to verify with, after whatever fetch the policy asks for.
@@ -299,7 +223,7 @@ impl<T: Transport> Client<T> {
         // fetch is rate-limited anyway; this bounds a caller whose clock jumps.
         let mut rounds = 0;
         loop {
-            let now = self.inner.transport.now();
+            let now = self.inner.runtime.now();
             let next = {
                 let mut st = keys.lock();
                 let action = if rounds >= 2 {
@@ -316,7 +240,7 @@ impl<T: Transport> Client<T> {
                         let set = st.cache.shared_keys();
                         drop(st);
                         let ticket = self.fetch_ticket(now);
-                        self.inner.transport.spawn(Box::pin(ticket.run()));
+                        self.inner.runtime.spawn(Box::pin(ticket.run()));
                         return Ok(set);
                     }
                     Lookup::Refetch => Next::Fetch,
@@ -327,6 +251,8 @@ impl<T: Transport> Client<T> {
                             _ => st.cache.unavailable_error(now).into(),
                         });
                     }
+                    // A later kind of answer: verify with what there is.
+                    _ => return Ok(st.cache.shared_keys()),
                 }
             };
             rounds += 1;
@@ -337,7 +263,7 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    fn fetch_ticket(&self, started: UnixTime) -> FetchTicket<T> {
+    fn fetch_ticket(&self, started: UnixTime) -> FetchTicket<H, R> {
         FetchTicket {
             client: self.clone(),
             started,

@@ -11,12 +11,12 @@ const MAX_REDIRECT_URI: usize = 2048;
 /// identical value that went to authorize.
 ///
 /// ```
-/// use sentinel_proto::RedirectUri;
+/// use sentinel_proto::user::RedirectUri;
 /// let r = RedirectUri::new("https://app.example/callback?x=1")?;
 /// assert_eq!(r.as_str(), "https://app.example/callback?x=1");
 /// assert!(RedirectUri::new("/relative").is_err());
 /// assert!(RedirectUri::new("https://app.example/cb#frag").is_err());
-/// # Ok::<(), sentinel_proto::InputError>(())
+/// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RedirectUri(String);

@@ -48,7 +48,9 @@ impl Operation {
     /// transient) and safe (nothing the server may have acted on is repeated).
     ///
     /// ```
-    /// use sentinel_proto::{Error, Operation, TransportError, TransportErrorKind};
+    /// use sentinel_proto::Error;
+    /// use sentinel_proto::error::{TransportError, TransportErrorKind};
+    /// use sentinel_proto::policy::Operation;
     /// let sent: Error = TransportError::new(TransportErrorKind::Timeout, "no answer").into();
     /// let unsent: Error = TransportError::new(TransportErrorKind::Connect, "refused").into();
     /// assert!(Operation::AppToken.may_retry(&sent));
@@ -90,7 +92,9 @@ impl Operation {
 ///
 /// ```
 /// use std::time::Duration;
-/// use sentinel_proto::{Error, Operation, RetryPolicy, TransportError, TransportErrorKind, UnixTime};
+/// use sentinel_proto::{Error, UnixTime};
+/// use sentinel_proto::error::{TransportError, TransportErrorKind};
+/// use sentinel_proto::policy::{Operation, RetryPolicy};
 /// let p = RetryPolicy::default();
 /// let timeout: Error = TransportError::new(TransportErrorKind::Timeout, "slow").into();
 /// let now = UnixTime::from_secs(0);
@@ -193,15 +197,5 @@ impl RetryPolicy {
             }
             None => Some(jittered),
         }
-    }
-}
-
-/// A random number for [`RetryPolicy::backoff`]'s jitter, from the OS generator
-/// (a fixed value if it fails: jitter is not a security property).
-pub fn jitter_seed() -> u64 {
-    let mut b = [0u8; 8];
-    match getrandom::fill(&mut b) {
-        Ok(()) => u64::from_le_bytes(b),
-        Err(_) => 0x9e37_79b9_7f4a_7c15,
     }
 }

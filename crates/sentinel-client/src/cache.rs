@@ -5,7 +5,9 @@
 //! it with the time; it answers with the value, or hands the caller a [`Renewal`]
 //! ticket (the caller fetches and [`completes`](Renewal::complete) it), or a
 //! [`Waiter`] that resolves when the caller holding the ticket is done — with its
-//! value or its error. However many callers poll at once, one ticket is out.
+//! value or its error. However many callers poll at once, one ticket is out. When
+//! to renew, and how long to hold off after a failure, is
+//! [`RefreshPolicy`](sentinel_proto::policy::RefreshPolicy)'s decision.
 //!
 //! The read of a fresh value takes no lock (an atomic pointer load and an `Arc`
 //! clone); the lock is taken only when the value is missing or expiring.
@@ -14,259 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use event_listener::{Event, EventListener, Listener};
-
-use crate::time::UnixTime;
-
-/// When a value is renewed ahead of its expiry.
-///
-/// The value is renewed once less than `max(min_margin, lifetime × fraction)`
-/// remains: by default `max(60 s, 10 %)`.
-///
-/// ```
-/// use std::time::Duration;
-/// use sentinel_proto::{RefreshPolicy, UnixTime};
-/// let p = RefreshPolicy::default();
-/// // A one-hour token is renewed in its last 6 minutes.
-/// let at = p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(3600));
-/// assert_eq!(at, UnixTime::from_secs(3600 - 360));
-/// // A ten-minute token in its last minute.
-/// assert_eq!(p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(600)), UnixTime::from_secs(540));
-/// ```
-///
-/// After a failed renewal, no new one starts for a cool-down: 1 s after the first
-/// failure, doubling with each consecutive failure up to 60 s, each stretched by
-/// up to half again at random (so that many clients do not retry in step), and
-/// at least what the server's `Retry-After` asked for (up to 10 minutes). During
-/// a cool-down callers get the cached value while it is still valid, else the
-/// last error, without a request. During an outage of `T` seconds a cache so
-/// starts at most `7 + T / 60` renewals (each up to the retry policy's attempts).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RefreshPolicy {
-    min_margin: Duration,
-    margin_percent: u8,
-    fallback_lifetime: Duration,
-    retry_base: Duration,
-    retry_max: Duration,
-    max_retry_after: Duration,
-}
-
-impl Default for RefreshPolicy {
-    fn default() -> Self {
-        Self {
-            min_margin: Duration::from_secs(60),
-            margin_percent: 10,
-            fallback_lifetime: Duration::from_secs(300),
-            retry_base: Duration::from_secs(1),
-            retry_max: Duration::from_secs(60),
-            max_retry_after: Duration::from_secs(600),
-        }
-    }
-}
-
-impl RefreshPolicy {
-    /// A policy with a fixed lifetime and no refresh-ahead, for caches such as
-    /// the Domain API's whose answers carry no expiry.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use sentinel_proto::{RefreshPolicy, UnixTime};
-    /// let p = RefreshPolicy::ttl(Duration::from_secs(600));
-    /// assert_eq!(p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(600)), UnixTime::from_secs(600));
-    /// ```
-    pub fn ttl(ttl: Duration) -> Self {
-        Self {
-            min_margin: Duration::ZERO,
-            margin_percent: 0,
-            fallback_lifetime: ttl,
-            ..Self::default()
-        }
-    }
-
-    /// The cool-down after failed renewals: `base` after the first, doubling up to
-    /// `max` (defaults 1 s and 60 s). A zero `base` turns the cool-down off.
-    #[must_use]
-    pub fn with_failure_backoff(mut self, base: Duration, max: Duration) -> Self {
-        self.retry_base = base;
-        self.retry_max = max.max(base);
-        self
-    }
-
-    /// The longest server `Retry-After` the cool-down honours (default 10 min).
-    #[must_use]
-    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
-        self.max_retry_after = max;
-        self
-    }
-
-    /// How long to wait before renewing again after `failures` (≥ 1) consecutive
-    /// failed renewals, the last with the server's `retry_after`; `random` is any
-    /// random number (the jitter).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use sentinel_proto::RefreshPolicy;
-    /// let p = RefreshPolicy::default();
-    /// assert_eq!(p.failure_delay(1, None, 0), Duration::from_secs(1));
-    /// assert_eq!(p.failure_delay(3, None, 0), Duration::from_secs(4));
-    /// assert_eq!(p.failure_delay(30, None, 0), Duration::from_secs(60)); // capped
-    /// assert!(p.failure_delay(3, None, u64::MAX) <= Duration::from_secs(6)); // jitter: up to +50 %
-    /// assert_eq!(p.failure_delay(1, Some(Duration::from_secs(120)), 0), Duration::from_secs(120));
-    /// assert_eq!(p.failure_delay(1, Some(Duration::from_secs(86_400)), 0), Duration::from_secs(600));
-    /// ```
-    pub fn failure_delay(
-        &self,
-        failures: u32,
-        retry_after: Option<Duration>,
-        random: u64,
-    ) -> Duration {
-        if self.retry_base.is_zero() {
-            return Duration::ZERO;
-        }
-        let exp = failures.saturating_sub(1).min(20);
-        let ceiling = self
-            .retry_base
-            .saturating_mul(1u32 << exp)
-            .min(self.retry_max);
-        let ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
-        let jitter = Duration::from_millis(random % (ms / 2).saturating_add(1));
-        let delay = ceiling
-            .saturating_add(jitter)
-            .min(self.retry_max.max(ceiling));
-        match retry_after {
-            Some(ra) => delay.max(ra.min(self.max_retry_after)),
-            None => delay,
-        }
-    }
-
-    /// Renews no later than `margin` before expiry.
-    #[must_use]
-    pub fn with_min_margin(mut self, margin: Duration) -> Self {
-        self.min_margin = margin;
-        self
-    }
-
-    /// Renews no later than `percent` % of the lifetime before expiry (capped at 100).
-    #[must_use]
-    pub fn with_margin_percent(mut self, percent: u8) -> Self {
-        self.margin_percent = percent.min(100);
-        self
-    }
-
-    /// The lifetime assumed for a value that came with no expiry (default 5 min).
-    #[must_use]
-    pub fn with_fallback_lifetime(mut self, lifetime: Duration) -> Self {
-        self.fallback_lifetime = lifetime;
-        self
-    }
-
-    /// The lifetime assumed for a value that came with no expiry.
-    pub fn fallback_lifetime(&self) -> Duration {
-        self.fallback_lifetime
-    }
-
-    /// When a value obtained at `obtained` and expiring at `expires` should be renewed.
-    pub fn refresh_at(&self, obtained: UnixTime, expires: UnixTime) -> UnixTime {
-        let lifetime = expires.duration_since(obtained);
-        let fraction = lifetime * u32::from(self.margin_percent) / 100;
-        let margin = self.min_margin.max(fraction);
-        expires.saturating_sub(margin).max(obtained)
-    }
-}
-
-/// How long a new value lives: from `expires_in`, a JWT's `exp`, both, or neither.
-///
-/// ```
-/// use std::time::Duration;
-/// use sentinel_proto::{Expiry, UnixTime};
-/// let e = Expiry::new(Some(Duration::from_secs(3600)), Some(UnixTime::from_secs(1000)));
-/// // The earlier of the two wins.
-/// assert_eq!(e.expires_at(UnixTime::from_secs(0), Duration::ZERO), UnixTime::from_secs(1000));
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Expiry {
-    expires_in: Option<Duration>,
-    not_after: Option<UnixTime>,
-}
-
-impl Expiry {
-    /// From the answer's `expires_in` and the token's own `exp`, either optional.
-    pub fn new(expires_in: Option<Duration>, not_after: Option<UnixTime>) -> Self {
-        Self {
-            expires_in,
-            not_after,
-        }
-    }
-
-    /// A value that lives for `d`.
-    pub fn after(d: Duration) -> Self {
-        Self::new(Some(d), None)
-    }
-
-    /// When the value expires, if it was requested at `requested`: the earlier of
-    /// `requested + expires_in` and `exp`; `requested + fallback` when neither is known.
-    pub fn expires_at(&self, requested: UnixTime, fallback: Duration) -> UnixTime {
-        let relative = self.expires_in.map(|d| requested.saturating_add(d));
-        match (relative, self.not_after) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => requested.saturating_add(fallback),
-        }
-    }
-}
-
-/// How usable a cached value is at some time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Freshness {
-    /// Use it.
-    Fresh,
-    /// Use it, and renew it now in the background.
-    RefreshAhead,
-    /// Do not use it: renew first.
-    Expired,
-}
-
-/// A value with the times that govern it.
-#[derive(Debug)]
-pub struct Cached<T> {
-    value: T,
-    obtained_at: UnixTime,
-    refresh_at: UnixTime,
-    expires_at: UnixTime,
-}
-
-impl<T> Cached<T> {
-    /// The value.
-    pub fn value(&self) -> &T {
-        &self.value
-    }
-
-    /// When the request that produced it was made.
-    pub fn obtained_at(&self) -> UnixTime {
-        self.obtained_at
-    }
-
-    /// When it should be renewed.
-    pub fn refresh_at(&self) -> UnixTime {
-        self.refresh_at
-    }
-
-    /// When it expires.
-    pub fn expires_at(&self) -> UnixTime {
-        self.expires_at
-    }
-
-    /// Its freshness at `now`.
-    pub fn freshness(&self, now: UnixTime) -> Freshness {
-        if now >= self.expires_at {
-            Freshness::Expired
-        } else if now >= self.refresh_at {
-            Freshness::RefreshAhead
-        } else {
-            Freshness::Fresh
-        }
-    }
-}
+use event_listener::{Event, EventListener};
+use sentinel_proto::UnixTime;
+use sentinel_proto::policy::{Cached, Expiry, Freshness, RefreshPolicy};
 
 struct Flight<T, E> {
     renewing: bool,
@@ -298,7 +50,9 @@ struct Inner<T, E> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use sentinel_proto::{Expiry, Poll, RefreshPolicy, RenewingCache, UnixTime};
+/// use sentinel_proto::UnixTime;
+/// use sentinel_proto::policy::{Expiry, RefreshPolicy};
+/// use sentinel_client::cache::{Poll, RenewingCache};
 ///
 /// let cache: RenewingCache<String, String> = RenewingCache::new(RefreshPolicy::default());
 /// let now = UnixTime::from_secs(1_000);
@@ -329,7 +83,7 @@ impl<T, E> std::fmt::Debug for RenewingCache<T, E> {
         let cur = self.inner.current.load();
         f.debug_struct("RenewingCache")
             .field("cached", &cur.is_some())
-            .field("expires_at", &cur.as_ref().map(|c| c.expires_at))
+            .field("expires_at", &cur.as_ref().map(|c| c.expires_at()))
             .finish_non_exhaustive()
     }
 }
@@ -547,15 +301,8 @@ impl<T, E: Clone> Renewal<T, E> {
     ) -> Result<Arc<Cached<T>>, E> {
         self.done = true;
         let policy = self.cache.inner.policy;
-        let outcome = result.map(|(value, expiry)| {
-            let expires_at = expiry.expires_at(self.started, policy.fallback_lifetime);
-            Arc::new(Cached {
-                value,
-                obtained_at: self.started,
-                refresh_at: policy.refresh_at(self.started, expires_at),
-                expires_at,
-            })
-        });
+        let outcome = result
+            .map(|(value, expiry)| Arc::new(Cached::new(value, self.started, expiry, &policy)));
         self.cache
             .finish_with(Some(outcome.clone()), Some(cool_down));
         outcome
@@ -605,18 +352,6 @@ impl<T, E: Clone> Waiter<T, E> {
             listener,
         } = self;
         listener.await;
-        Self::outcome(&cache, generation)
-    }
-
-    /// Blocks the thread until the renewal finishes, or `timeout` passes
-    /// (then [`Outcome::Retry`]).
-    pub fn wait_blocking(self, timeout: Duration) -> Outcome<T, E> {
-        let Waiter {
-            cache,
-            generation,
-            listener,
-        } = self;
-        let _ = listener.wait_timeout(timeout);
         Self::outcome(&cache, generation)
     }
 

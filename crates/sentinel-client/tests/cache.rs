@@ -6,7 +6,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use proptest::prelude::*;
-use sentinel_proto::{Expiry, Freshness, Outcome, Poll, RefreshPolicy, RenewingCache, UnixTime};
+use sentinel_client::{
+    RenewingCache,
+    cache::{Outcome, Poll},
+};
+use sentinel_proto::{
+    UnixTime,
+    policy::{Expiry, Freshness, RefreshPolicy},
+};
 
 type Cache = RenewingCache<u32, String>;
 
@@ -88,7 +95,7 @@ fn waiters_get_the_leaders_error() {
         panic!()
     };
     let _ = ticket.complete(Err("denied".into()));
-    match waiter.wait_blocking(Duration::from_secs(5)) {
+    match pollster::block_on(waiter.wait()) {
         Outcome::Failed(e) => assert_eq!(e, "denied"),
         other => panic!("expected the shared error, got {other:?}"),
     }
@@ -133,7 +140,7 @@ fn sixty_four_threads_one_renewal() {
                                 .unwrap();
                             return *c.value();
                         }
-                        Poll::Wait(w) => match w.wait_blocking(Duration::from_secs(10)) {
+                        Poll::Wait(w) => match pollster::block_on(w.wait()) {
                             Outcome::Ready(c) => return *c.value(),
                             Outcome::Failed(e) => panic!("{e}"),
                             Outcome::Retry => continue,

@@ -1,0 +1,68 @@
+//! # sentinel-client
+//!
+//! The LivePerson Sentinel client, written once for every runtime: host discovery
+//! through the Domain API, the AppJWT cached with single-flight renewal,
+//! refresh-ahead and a failure cool-down, the user-token calls, ConsumerJWS, JWKS
+//! verification with stale-while-revalidate, and the retry loop. It drives the
+//! pure [`sentinel_proto`] (which builds requests, parses answers and decides) and
+//! is generic over two small traits:
+//!
+//! - [`HttpClient`]: send one `http::Request<Vec<u8>>`, return the response or a
+//!   `TransportError` (a closure is one);
+//! - [`Runtime`]: the clock, timers, background tasks, random numbers.
+//!
+//! `sentinel-reqwest` supplies both for reqwest on tokio; `sentinel-isahc` an
+//! isahc `HttpClient` for the [`BlockingClient`] on a [`ThreadRuntime`].
+//!
+//! ```
+//! use sentinel_client::{Client, ClientConfig, ThreadRuntime};
+//! use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};
+//! # use sentinel_proto::error::TransportError;
+//! let http = |_: http::Request<Vec<u8>>| async {
+//!     Ok::<_, TransportError>(http::Response::new(
+//!         br#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":3600}"#.to_vec(),
+//!     ))
+//! };
+//! let config = ClientConfig::new(AccountId::new("123456")?, ClientId::new("cid")?,
+//!     ClientSecret::new("secret")).with_sentinel_host(Host::americas());
+//! let client = Client::new(config, http, ThreadRuntime);
+//! let first = pollster::block_on(client.app_token())?;
+//! let again = pollster::block_on(client.app_token())?; // from the cache
+//! assert!(std::sync::Arc::ptr_eq(&first, &again));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Contents
+//!
+//! | item | what it is |
+//! |---|---|
+//! | [`Client`] | every operation, async |
+//! | [`BlockingClient`] | the same operations, blocking |
+//! | [`ClientConfig`] | account, credentials, hosts, policies |
+//! | [`HttpClient`], [`Runtime`], [`ThreadRuntime`] | what the client runs on |
+//! | [`cache`] | [`RenewingCache`]: one value, renewed by one caller at a time |
+//! | [`generate_state`], [`generate_code_verifier`] | values from the OS CSPRNG |
+//!
+//! Logging goes through `tracing`: spans name the operation, host, path and
+//! attempt; events the status and retries; never a secret (errors are redacted
+//! before they are logged or returned, see [`sentinel_proto::Error::redact`]).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod blocking;
+pub mod cache;
+mod client;
+mod config;
+mod pkce;
+mod random;
+mod runtime;
+mod verify;
+
+pub use blocking::BlockingClient;
+pub use cache::RenewingCache;
+pub use client::{CachedAppJwt, Client};
+pub use config::ClientConfig;
+pub use random::{generate_code_verifier, generate_state};
+pub use runtime::{
+    BackgroundTask, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpClient, Runtime, ThreadRuntime,
+};
