@@ -77,6 +77,7 @@
 mod cli;
 mod config;
 mod echo;
+mod endpoint;
 mod fault;
 mod keys;
 mod routes;
@@ -96,7 +97,8 @@ pub use config::{
     MockClient, MockConfig, MockUser,
 };
 pub use echo::{EchoMode, EchoServer};
-pub use fault::{Endpoint, Fault, FaultSpec};
+pub use endpoint::Endpoint;
+pub use fault::{Fault, FaultSpec};
 pub use keys::{ID_TOKEN_KID, V1_KID};
 pub use state::LogEntry;
 

@@ -15,7 +15,8 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 use tracing::Instrument;
 
-use crate::fault::{Endpoint, Fault};
+use crate::endpoint::Endpoint;
+use crate::fault::Fault;
 use crate::routes::{TokenFault, html, plain};
 use crate::state::{LogEntry, Shared};
 
