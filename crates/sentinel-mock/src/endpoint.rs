@@ -3,7 +3,19 @@
 
 use std::str::FromStr;
 
-/// The endpoints of the emulator.
+/// The endpoints of the emulator: requests are counted, logged and faulted per
+/// endpoint. A request whose path no route of the emulator matches is
+/// [`Endpoint::Other`].
+///
+/// ```
+/// use sentinel_mock::Endpoint;
+///
+/// // The names `--fault` takes.
+/// assert_eq!("app-token-v2".parse(), Ok(Endpoint::AppTokenV2));
+/// for e in Endpoint::ALL {
+///     assert_eq!(e.as_str().parse(), Ok(e));
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     /// Domain API, both forms.
@@ -42,39 +54,6 @@ impl Endpoint {
 
     pub(crate) fn index(self) -> usize {
         self as usize
-    }
-
-    /// Which endpoint a request belongs to: by path, and for the V1 AppJWT path
-    /// by its `v` query parameter too (`?v=2.0` asks for a V2 token).
-    pub(crate) fn classify(path: &str, query: Option<&str>) -> Endpoint {
-        let endpoint = Self::classify_path(path);
-        let v2 = || {
-            url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
-                .any(|(k, v)| k == "v" && v == "2.0")
-        };
-        if endpoint == Endpoint::AppTokenV1 && v2() {
-            Endpoint::AppTokenV2
-        } else {
-            endpoint
-        }
-    }
-
-    fn classify_path(path: &str) -> Endpoint {
-        // One leading slash only: `//sentinel/...` is routed nowhere, so it is
-        // counted (and faulted) as `Other`, not as the endpoint it resembles.
-        let seg: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
-        match seg.as_slice() {
-            ["api", "account", _, "service", "baseURI.json"]
-            | ["api", "account", _, "service", _, "baseURI.json"] => Endpoint::DomainApi,
-            ["api", "account", _, "consumer"] => Endpoint::Consumer,
-            ["sentinel", "api", "account", _, "authorize"] => Endpoint::Authorize,
-            ["sentinel", "api", "account", _, "token"] => Endpoint::Token,
-            ["sentinel", "api", "account", _, "token", "revoke"] => Endpoint::Revoke,
-            ["sentinel", "api", "account", _, "app", "token"] => Endpoint::AppTokenV1,
-            ["sentinel", "api", "v2", "account", _, "app", "token"] => Endpoint::AppTokenV2,
-            ["sentinel", "well-known", "jwks"] => Endpoint::Jwks,
-            _ => Endpoint::Other,
-        }
     }
 
     /// The name used on the command line.
