@@ -206,6 +206,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_crate_docs_list_every_route_under_its_endpoint() {
+        let docs = include_str!("../lib.rs");
+        for r in ROUTES {
+            let row = format!("//! | [`Endpoint::{:?}`] |", r.endpoint);
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&row))
+                .unwrap_or_else(|| panic!("no row for {:?} in the crate docs", r.endpoint));
+            let route = format!("`{} {}", r.method, r.path.replace("{account}", "{a}"));
+            // Whole paths: the V1 AppJWT one is documented with its `?v=1.0`.
+            let listed = [format!("{route}`"), format!("{route}?")];
+            assert!(
+                listed.iter().any(|l| row.contains(l.as_str())),
+                "{route} not in {row}"
+            );
+        }
+    }
+
     /// What the router answers `method path`, and whether it came from the
     /// fallback rather than a route.
     async fn answer(router: &Router, method: Method, path: &str) -> (StatusCode, bool) {
