@@ -1,4 +1,5 @@
-//! The command line of the `sentinel-mock` binary, shared with `sentinel mock`.
+//! The command line of the `sentinel-mock` binary, shared with `sentinel mock`
+//! (feature `cli`: it needs clap).
 
 use std::io::Write;
 
@@ -11,7 +12,24 @@ use crate::config::{
 };
 use crate::fault::FaultSpec;
 
-/// Flags of the emulator.
+/// Flags of the emulator, to flatten into a clap command (feature `cli`).
+///
+/// ```
+/// use clap::Parser;
+/// use sentinel_mock::{Endpoint, Fault, MockArgs};
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     mock: MockArgs,
+/// }
+///
+/// let cli = Cli::parse_from(["sentinel-mock", "--account", "424242", "--fault", "token=503:2"]);
+/// assert_eq!(cli.mock.config().accounts, ["424242"]);
+/// assert_eq!(cli.mock.faults[0].endpoint, Endpoint::Token);
+/// assert_eq!(cli.mock.faults[0].fault, Fault::Status(503));
+/// assert_eq!(cli.mock.faults[0].count, 2);
+/// ```
 #[derive(Clone, Debug, Args)]
 pub struct MockArgs {
     /// Port on 127.0.0.1; 0 picks a free one.
@@ -29,10 +47,11 @@ pub struct MockArgs {
     /// Registered redirect URI; repeat for several [default: http://127.0.0.1/callback].
     #[arg(long = "redirect-uri", value_name = "URI")]
     pub redirect_uris: Vec<String>,
-    /// Fault for the next requests: ENDPOINT=FAULT[:COUNT]. Endpoints: domain,
-    /// authorize, token, revoke, app-token-v1, app-token-v2, jwks, consumer. Faults:
-    /// 400, 500, 503 (any status), 429[=SECS], delay[=MS], truncated, oversized,
-    /// oversized-503, drop, html, invalid-json, unknown-key, expired. Repeatable.
+    /// Fault for the next requests: ENDPOINT=FAULT for one, ENDPOINT=FAULT:COUNT
+    /// for COUNT. Endpoints: domain, authorize, token, revoke, app-token-v1,
+    /// app-token-v2, jwks, consumer. Faults: 400, 500, 503 (any status),
+    /// 429[=SECS], delay[=MS], truncated, oversized, oversized-503, drop, html,
+    /// invalid-json, unknown-key, expired. Repeatable.
     #[arg(long = "fault", value_name = "ENDPOINT=FAULT[:COUNT]")]
     pub faults: Vec<FaultSpec>,
 }
@@ -58,8 +77,9 @@ impl MockArgs {
     }
 }
 
-/// Runs the emulator until Ctrl-C or SIGTERM. The first line on stdout is exactly
-/// `listening on http://127.0.0.1:<port>`, then the credentials in use.
+/// Runs the emulator until Ctrl-C or SIGTERM (feature `cli`). The first line on
+/// stdout is exactly `listening on http://127.0.0.1:<port>`, then the credentials
+/// in use.
 pub async fn run_foreground(args: MockArgs) -> std::io::Result<()> {
     let config = args.config();
     let stop = stop_signal()?;

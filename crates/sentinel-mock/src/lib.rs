@@ -71,12 +71,20 @@
 //! [`MockHandle::fault`] (or `--fault ENDPOINT=FAULT[:COUNT]` on the command line)
 //! gives the next requests to one endpoint a [`Fault`] instead of the proper
 //! answer; faulty requests are counted and logged like the others.
+//!
+//! ## Features
+//!
+//! | Feature | Default | What it adds |
+//! |---|---|---|
+//! | `cli` | off | `MockArgs` and `run_foreground`, the command line shared by the `sentinel-mock` binary and `sentinel mock`, and the `sentinel-mock` binary itself. It brings in clap, which the tests and benches that only start an emulator do without. |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
 mod cli;
 mod config;
 mod echo;
+mod endpoint;
 mod fault;
 mod keys;
 mod routes;
@@ -90,13 +98,15 @@ use std::thread::JoinHandle;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+#[cfg(feature = "cli")]
 pub use cli::{MockArgs, run_foreground};
 pub use config::{
     DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, Lifetimes,
     MockClient, MockConfig, MockUser,
 };
 pub use echo::{EchoMode, EchoServer};
-pub use fault::{Endpoint, Fault, FaultSpec};
+pub use endpoint::Endpoint;
+pub use fault::{Fault, FaultSpec};
 pub use keys::{ID_TOKEN_KID, V1_KID};
 pub use state::LogEntry;
 

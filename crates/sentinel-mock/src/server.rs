@@ -15,8 +15,9 @@ use tokio::sync::watch;
 use tower::ServiceExt;
 use tracing::Instrument;
 
-use crate::fault::{Endpoint, Fault};
-use crate::routes::{TokenFault, html, plain};
+use crate::endpoint::Endpoint;
+use crate::fault::Fault;
+use crate::routes::{TokenFault, classify, html, plain};
 use crate::state::{LogEntry, Shared};
 
 /// Largest request body read.
@@ -82,7 +83,7 @@ async fn handle(
     router: Router,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
-    let endpoint = Endpoint::classify(req.uri().path(), req.uri().query());
+    let endpoint = classify(req.uri().path(), req.uri().query());
     let span = tracing::info_span!(
         "request",
         method = %req.method(),

@@ -7,7 +7,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::MockConfig;
-use crate::fault::{Endpoint, Fault};
+use crate::endpoint::Endpoint;
+use crate::fault::Fault;
 use crate::keys::{Keys, Named, SigningKey};
 
 /// How many requests the log keeps (the oldest are dropped).

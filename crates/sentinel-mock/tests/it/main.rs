@@ -5,6 +5,9 @@ mod util;
 
 mod advertised_host;
 mod app_token;
+// The binary exists only with the `cli` feature (`--all-features`, or any build
+// of the workspace, where sentinel-cli turns it on).
+#[cfg(feature = "cli")]
 mod binary;
 mod consumer;
 mod domain;
