@@ -11,8 +11,15 @@
 //!   `TransportError` (a closure is one);
 //! - [`Runtime`]: the clock, timers, background tasks, random numbers.
 //!
-//! `sentinel-reqwest` supplies both for reqwest on tokio; `sentinel-isahc` an
-//! isahc `HttpClient` for the [`BlockingClient`] on a [`ThreadRuntime`].
+//! `sentinel-reqwest` supplies an `HttpClient` for reqwest, run on `TokioRuntime`;
+//! `sentinel-isahc` one for isahc, run by the [`BlockingClient`] on a
+//! [`ThreadRuntime`].
+//!
+//! ## Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `tokio` | `TokioRuntime`: the [`Runtime`] of a tokio application |
 //!
 //! ```
 //! use sentinel_client::{Client, ClientConfig, ThreadRuntime};
@@ -39,7 +46,7 @@
 //! | [`Client`] | every operation, async |
 //! | [`BlockingClient`] | the same operations, blocking |
 //! | [`ClientConfig`] | account, credentials, hosts, policies |
-//! | [`HttpClient`], [`Runtime`], [`ThreadRuntime`] | what the client runs on |
+//! | [`HttpClient`], [`Runtime`], [`ThreadRuntime`], `TokioRuntime` | what the client runs on |
 //! | [`cache`] | [`RenewingCache`]: one value, renewed by one caller at a time |
 //! | [`generate_state`], [`generate_code_verifier`] | values from the OS CSPRNG |
 //!
@@ -56,6 +63,8 @@ mod config;
 mod pkce;
 mod random;
 mod runtime;
+#[cfg(feature = "tokio")]
+mod tokio_runtime;
 mod verify;
 
 pub use blocking::BlockingClient;
@@ -66,3 +75,5 @@ pub use random::{generate_code_verifier, generate_state};
 pub use runtime::{
     BackgroundTask, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpClient, Runtime, ThreadRuntime,
 };
+#[cfg(feature = "tokio")]
+pub use tokio_runtime::TokioRuntime;

@@ -87,3 +87,30 @@ pub(crate) fn non_empty(value: &str, name: &'static str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Whether `uri` names a loopback host (127.0.0.0/8, `::1`, `localhost`): for
+/// HTTP clients, which send such requests past any proxy (plain http there would
+/// show the credentials to the proxy, which cannot reach this machine's loopback
+/// anyway).
+///
+/// ```
+/// use sentinel_proto::request::is_loopback;
+/// assert!(is_loopback(&"http://127.0.0.2:8080/x".parse()?));
+/// assert!(is_loopback(&"http://[::1]/".parse()?));
+/// assert!(is_loopback(&"http://LocalHost/".parse()?));
+/// assert!(!is_loopback(&"https://va.sentinel.liveperson.net/".parse()?));
+/// # Ok::<(), http::uri::InvalidUri>(())
+/// ```
+pub fn is_loopback(uri: &http::Uri) -> bool {
+    let Some(host) = uri.host() else {
+        return false;
+    };
+    let ip = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}

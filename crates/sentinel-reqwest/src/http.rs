@@ -6,15 +6,12 @@ use std::time::Duration;
 use http::{Request, Response};
 use sentinel_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpClient};
 use sentinel_proto::error::{TransportError, TransportErrorKind};
+use sentinel_proto::request::is_loopback;
 use sentinel_proto::response::MAX_BODY_BYTES;
 
-/// The reqwest [`HttpClient`]: sends with a `reqwest::Client` whose redirects
-/// are off, reads at most [`MAX_BODY_BYTES`]` + 1` bytes of a body.
-///
-/// Plain http to a loopback host (127.0.0.0/8, `::1`, `localhost`) goes through a
-/// second client of its own, built on first use with no proxy and no redirect, so
-/// that `HTTP_PROXY`, `ALL_PROXY` or a proxy the caller configured never sees
-/// those requests in clear.
+/// The reqwest [`HttpClient`]: redirects off, at most [`MAX_BODY_BYTES`]` + 1`
+/// bytes of a body read. Plain http to a loopback host goes through a second
+/// client, built on first use with no proxy, so that no proxy sees it in clear.
 #[derive(Clone, Debug)]
 pub struct ReqwestHttp {
     http: reqwest::Client,
@@ -24,27 +21,21 @@ pub struct ReqwestHttp {
 }
 
 impl ReqwestHttp {
-    /// A transport over a client built from `builder`, with two settings forced
-    /// whatever `builder` said: no redirect (a 307/308 would re-send the body,
-    /// credentials included, to wherever the `Location` points, before any check
+    /// A client built from `builder` with two settings forced: no redirect (a
+    /// 307/308 would re-send the credentials to the `Location` before any check
     /// of ours could see the answer), and no `connection_verbose` (it logs every
-    /// byte of every connection, decrypted, at TRACE). Everything else (TLS,
-    /// proxies, timeouts) is the caller's.
+    /// decrypted byte at TRACE). TLS, proxies and timeouts are the caller's.
     pub fn from_builder(builder: reqwest::ClientBuilder) -> Result<Self, TransportError> {
         let http = builder
             .redirect(reqwest::redirect::Policy::none())
             .connection_verbose(false)
             .build()
             .map_err(build_err)?;
-        Ok(Self::with_client(http))
-    }
-
-    fn with_client(http: reqwest::Client) -> Self {
-        Self {
+        Ok(Self {
             http,
             loopback: Arc::new(OnceLock::new()),
             timeouts: (DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT),
-        }
+        })
     }
 
     /// The timeouts of the client used for plain http to loopback hosts.
@@ -54,9 +45,8 @@ impl ReqwestHttp {
         self
     }
 
-    /// The client for `url`: the loopback one for plain http to a loopback host.
-    fn client_for(&self, url: &reqwest::Url) -> Result<&reqwest::Client, TransportError> {
-        if url.scheme() != "http" || !is_loopback(url) {
+    fn client_for(&self, uri: &http::Uri) -> Result<&reqwest::Client, TransportError> {
+        if uri.scheme_str() != Some("http") || !is_loopback(uri) {
             return Ok(&self.http);
         }
         if let Some(c) = self.loopback.get() {
@@ -73,36 +63,12 @@ impl ReqwestHttp {
     }
 }
 
-/// 127.0.0.0/8, ::1 or `localhost`.
-fn is_loopback(url: &reqwest::Url) -> bool {
-    match url.host() {
-        Some(sentinel_proto::url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(sentinel_proto::url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(sentinel_proto::url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
-fn build_err(e: reqwest::Error) -> TransportError {
-    TransportError::new(TransportErrorKind::Other, "cannot build the HTTP client")
-        .with_source(e.without_url())
-}
-
 impl HttpClient for ReqwestHttp {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        let client = self.client_for(request.uri())?;
         let request = reqwest::Request::try_from(request).map_err(map_err)?;
-        let url = request.url().clone();
-        let mut response = self
-            .client_for(&url)?
-            .execute(request)
-            .await
-            .map_err(map_err)?;
-        if response.url() != &url {
-            return Err(TransportError::new(
-                TransportErrorKind::Other,
-                "the HTTP client followed a redirect; build it with redirect::Policy::none()",
-            ));
-        }
+        // Both clients were built with `Policy::none()`: a 3xx comes back as it is.
+        let mut response = client.execute(request).await.map_err(map_err)?;
         let mut out = Response::builder().status(response.status());
         if let Some(h) = out.headers_mut() {
             *h = std::mem::take(response.headers_mut());
@@ -117,16 +83,20 @@ impl HttpClient for ReqwestHttp {
                 break;
             }
         }
-        out.body(body)
-            .map_err(|_| TransportError::new(TransportErrorKind::Other, "unreadable response head"))
+        let head = || TransportError::new(TransportErrorKind::Other, "unreadable response head");
+        out.body(body).map_err(|_| head())
     }
 }
 
-/// Classifies a reqwest error, without its URL (a legacy request has the secret in it).
-///
-/// `Connect` promises that nothing was sent (the core may retry a refresh on it),
-/// so it comes first: a connect timeout is both `is_connect` and `is_timeout`.
-/// Any other timeout may have come after the request went out.
+fn build_err(e: reqwest::Error) -> TransportError {
+    TransportError::new(TransportErrorKind::Other, "cannot build the HTTP client")
+        .with_source(e.without_url())
+}
+
+/// Classifies a reqwest error, without its URL (a legacy request has the secret
+/// in it). `Connect` promises that nothing was sent (a refresh is retried only
+/// then), so it comes first: a connect timeout is both `is_connect` and
+/// `is_timeout`; any other timeout may have come after the request went out.
 fn map_err(e: reqwest::Error) -> TransportError {
     let kind = if e.is_connect() {
         TransportErrorKind::Connect

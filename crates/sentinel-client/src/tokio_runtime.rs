@@ -1,8 +1,9 @@
-//! The tokio [`Runtime`]: the system clock, tokio's timer, `tokio::spawn`.
+//! The tokio [`Runtime`] (feature `tokio`): the system clock, tokio's timer,
+//! `tokio::spawn`.
 
 use std::time::{Duration, SystemTime};
 
-use sentinel_client::{BackgroundTask, Runtime};
+use crate::runtime::{BackgroundTask, Runtime};
 use sentinel_proto::UnixTime;
 
 /// The [`Runtime`] of a tokio application. Background renewals are tokio tasks,
