@@ -55,7 +55,7 @@ impl Sentinel {
                 self.account.as_str()
             ),
         };
-        form_post(uri, form_encode(&self.client_credentials()))
+        form_post(uri, form_encode(&self.client_credentials()?))
     }
 
     /// Builds the legacy V1 AppJWT request with every parameter, the secret
@@ -76,17 +76,17 @@ impl Sentinel {
     /// ```
     pub fn app_token_request_legacy_query(&self) -> Result<Request<Vec<u8>>, Error> {
         let mut pairs = vec![("v", "1.0")];
-        pairs.extend(self.client_credentials());
+        pairs.extend(self.client_credentials()?);
         let uri = format!("{}/app/token?{}", self.account_base(), form_encode(&pairs));
         form_post(uri, String::new())
     }
 
-    fn client_credentials(&self) -> [(&'static str, &str); 3] {
-        [
+    fn client_credentials(&self) -> Result<[(&'static str, &str); 3], Error> {
+        Ok([
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.secret()),
-        ]
+            ("client_secret", self.secret()?),
+        ])
     }
 }
 

@@ -3,10 +3,10 @@
 use http::{HeaderValue, Method, Request, Response, header};
 use serde::{Deserialize, Serialize};
 
+use crate::body_json::{Field, MapOnly, required};
 use crate::error::{BodyError, Error, InputError};
 use crate::host::Host;
 use crate::ids::AccountId;
-use crate::json::{Field, MapOnly, required};
 use crate::request::{USER_AGENT, bad_uri};
 use crate::response::{invalid, success_body};
 use crate::secret::{AppJwt, ConsumerJws};

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use http::{Request, Response, StatusCode};
 use serde::Deserialize;
 
+use crate::body_json::{Field, MapOnly, required};
 use crate::error::{BodyError, Error, InputError};
 use crate::host::Host;
 use crate::ids::AccountId;
-use crate::json::{Field, MapOnly, required};
 use crate::request::get_json;
 use crate::response::{invalid, success_body};
 

@@ -83,13 +83,13 @@
 )]
 
 pub mod app_token;
+mod body_json;
 pub mod consumer;
 mod ct;
 pub mod domain;
 pub mod error;
 mod host;
 mod ids;
-mod json;
 #[cfg(feature = "jwt")]
 pub mod jwt;
 mod oauth_error;

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::json::{Field, MapOnly};
+use crate::body_json::{Field, MapOnly};
 use crate::redact::Redactor;
 
 /// Longest `error_description` kept; the rest is cut.

@@ -26,7 +26,9 @@ pub struct Sentinel {
     pub(crate) host: Host,
     pub(crate) account: AccountId,
     pub(crate) client_id: ClientId,
-    pub(crate) client_secret: ClientSecret,
+    /// `None` for a public context, which builds only the authorize URL and the
+    /// JWKS request.
+    pub(crate) client_secret: Option<ClientSecret>,
     pub(crate) version: ApiVersion,
 }
 
@@ -42,8 +44,43 @@ impl Sentinel {
             host,
             account,
             client_id,
-            client_secret,
+            client_secret: Some(client_secret),
             version: ApiVersion::default(),
+        }
+    }
+
+    /// A context without the client secret, for what needs none: the authorize
+    /// URL (built for a browser) and the JWKS request. The other builders refuse
+    /// with [`InputError::Parameter`](crate::error::InputError::Parameter).
+    ///
+    /// ```
+    /// use sentinel_proto::{AccountId, ClientId, Host, Sentinel};
+    /// use sentinel_proto::app_token::AppJwtVersion;
+    /// let s = Sentinel::public(Host::americas(), AccountId::new("123456")?, ClientId::new("cid")?);
+    /// let state = sentinel_proto::user::State::from_random_bytes([1; 32]);
+    /// assert!(s.authorize_url(None, &state).is_ok());
+    /// assert!(s.app_token_request(AppJwtVersion::V1).is_err());
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
+    /// ```
+    pub fn public(host: Host, account: AccountId, client_id: ClientId) -> Self {
+        Self {
+            host,
+            account,
+            client_id,
+            client_secret: None,
+            version: ApiVersion::default(),
+        }
+    }
+
+    /// The client secret, for the builders that send it.
+    pub(crate) fn secret(&self) -> Result<&str, crate::Error> {
+        match &self.client_secret {
+            Some(s) => Ok(s.secret()),
+            None => Err(crate::error::InputError::Parameter {
+                name: "client_secret",
+                reason: "this context has none (Sentinel::public)",
+            }
+            .into()),
         }
     }
 

@@ -789,3 +789,32 @@ fn the_secret_goes_into_the_body_of_every_credentialed_request() {
         assert!(pairs.contains(&("client_id".to_owned(), "cid".to_owned())));
     }
 }
+
+#[test]
+fn a_public_context_builds_what_needs_no_secret_and_refuses_the_rest() {
+    let s = Sentinel::public(
+        Host::parse("va.sentinel.liveperson.net").unwrap(),
+        AccountId::new("123456").unwrap(),
+        ClientId::new("cid").unwrap(),
+    );
+    let state = State::new("0123456789abcdef").unwrap();
+    assert!(s.authorize_url(None, &state).is_ok());
+    assert!(s.jwks_request().is_ok());
+    let no_secret = |r: Result<http::Request<Vec<u8>>, Error>| {
+        assert!(
+            matches!(
+                r,
+                Err(Error::Input(InputError::Parameter {
+                    name: "client_secret",
+                    ..
+                }))
+            ),
+            "{r:?}"
+        );
+    };
+    no_secret(s.app_token_request(AppJwtVersion::V1));
+    no_secret(s.app_token_request_legacy_query());
+    no_secret(s.exchange_code_request(&AuthorizationCode::new("c"), None));
+    no_secret(s.refresh_request(&RefreshToken::new("r")));
+    no_secret(s.revoke_request(&RefreshToken::new("r")));
+}

@@ -1,15 +1,18 @@
 //! Commands that talk to Sentinel or the Domain API.
 
 use sentinel_client::{ClientConfig, HttpClient};
+use sentinel_proto::domain::{DomainApi, SERVICE_SENTINEL};
 use sentinel_proto::user::TokenResponse;
 use sentinel_proto::{
-    AuthorizationCode, ClientSecret, CodeVerifier, Error, Redactor, RefreshToken, domain::DomainApi,
+    AccountId, AuthorizationCode, ClientSecret, CodeVerifier, Error, Host, Redactor, RefreshToken,
+    Sentinel,
 };
 use sentinel_reqwest::{ReqwestHttp, SentinelClient};
 use serde_json::json;
 
 use crate::args::{
-    App, AppJwt, AppTokenArgs, AuthorizeUrlArgs, DomainArgs, ExchangeArgs, RefreshArgs, Target,
+    App, AppJwt, AppTokenArgs, AuthorizeUrlArgs, Discovery, DomainArgs, ExchangeArgs, RefreshArgs,
+    Target,
 };
 use crate::cmd::read_stdin;
 use crate::output::{Failure, Out};
@@ -47,18 +50,27 @@ fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
     Ok(SentinelClient::new(config)?)
 }
 
-/// `sentinel domain`
-pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
-    let api = DomainApi::new(a.discovery.csds.clone(), a.account.clone())
-        .with_allowed_domains(&a.discovery.allow_domains);
-    let request = api.service_request(&a.service)?;
-    // The Domain API takes no credentials: one request, sent as it is.
+/// Asks the Domain API at `discovery` for `service`'s host for `account`. It
+/// takes no credentials: one request, sent as it is.
+async fn discover(
+    discovery: &Discovery,
+    account: &AccountId,
+    service: &str,
+) -> Result<Host, Failure> {
+    let api = DomainApi::new(discovery.csds.clone(), account.clone())
+        .with_allowed_domains(&discovery.allow_domains);
+    let request = api.service_request(service)?;
     let redactor = Redactor::from_request(&request);
     let http = ReqwestHttp::from_builder(reqwest::Client::builder()).map_err(Error::from)?;
     let response = http.send(request).await.map_err(Error::from)?;
-    let found = api
-        .parse_service(&response, &a.service)
-        .map_err(|e| e.redact(&redactor))?;
+    Ok(api
+        .parse_service(&response, service)
+        .map_err(|e| e.redact(&redactor))?)
+}
+
+/// `sentinel domain`
+pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
+    let found = discover(&a.discovery, &a.account, &a.service).await?;
     out.result(
         found.base_url(),
         json!({"service": a.service, "account": a.account.as_str(), "host": found.authority(), "base_url": found.base_url()}),
@@ -92,13 +104,16 @@ pub async fn app_token(a: AppTokenArgs, out: &Out) -> Result<(), Failure> {
 
 /// `sentinel authorize-url`
 pub async fn authorize_url(a: AuthorizeUrlArgs, out: &Out) -> Result<(), Failure> {
-    // Authorize takes no secret; the placeholder is never sent.
-    let client = connect(client_for(&a.target, ClientSecret::new("")))?;
+    // A URL for the browser: no secret, and nothing sent but the discovery.
+    let t = &a.target;
+    let host = match &t.domain {
+        Some(h) => h.clone(),
+        None => discover(&t.discovery, &t.account, SERVICE_SENTINEL).await?,
+    };
+    let sentinel = Sentinel::public(host, t.account.clone(), t.client_id.clone());
     let state = sentinel_client::generate_state()?;
     if !a.pkce {
-        let url = client
-            .authorize_url(a.redirect_uri.as_ref(), &state)
-            .await?;
+        let url = sentinel.authorize_url(a.redirect_uri.as_ref(), &state)?;
         out.result(
             &format!("{url}\nstate: {}", state.as_str()),
             json!({"url": url.as_str(), "state": state.as_str()}),
@@ -106,9 +121,8 @@ pub async fn authorize_url(a: AuthorizeUrlArgs, out: &Out) -> Result<(), Failure
         return Ok(());
     }
     let verifier = sentinel_client::generate_code_verifier()?;
-    let url = client
-        .authorize_url_pkce(a.redirect_uri.as_ref(), &state, &verifier.challenge())
-        .await?;
+    let url =
+        sentinel.authorize_url_pkce(a.redirect_uri.as_ref(), &state, &verifier.challenge())?;
     // Printing the verifier is this command's job: stdout only, for `exchange`.
     out.result(
         &format!(

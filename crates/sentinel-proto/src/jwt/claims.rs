@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::de::{numeric_date, opt_numeric_date};
+use super::jose_json::{numeric_date, opt_numeric_date};
 use crate::UnixTime;
 
 /// Every claim of a token, as JSON: `verify::<Claims>(..)` gives raw access.

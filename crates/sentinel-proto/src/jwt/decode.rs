@@ -7,8 +7,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::de::{CowStr, MapOnly, present};
 use super::error::{JwtError, Part};
+use super::jose_json::{CowStr, MapOnly, present};
 
 /// Default cap on the length of a token, in bytes (16 KiB). Sentinel's tokens are
 /// well under 2 KiB; the cap bounds the work an oversized input can cause.

@@ -6,8 +6,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::Deserialize;
 
 use super::alg::Algorithm;
-use super::de::{CowStr, MapOnly};
 use super::error::JwtError;
+use super::jose_json::{CowStr, MapOnly};
 use super::keys::{KeySet, RsaPublicKey};
 
 /// Default cap on a JWKS document's size (64 KiB).

@@ -35,10 +35,10 @@
 mod alg;
 mod cache;
 mod claims;
-mod de;
 mod decode;
 mod error;
 mod fetch;
+mod jose_json;
 mod jwks;
 mod keys;
 mod validation;

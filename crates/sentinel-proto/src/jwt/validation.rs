@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::alg::{Algorithm, AlgorithmSet};
-use super::de::{AudClaim, DateClaim, MapOnly, StrClaim};
 use super::decode::DEFAULT_MAX_TOKEN_LEN;
 use super::error::{JwtError, Part, echo};
+use super::jose_json::{AudClaim, DateClaim, MapOnly, StrClaim};
 use crate::UnixTime;
 
 /// `iss` of Sentinel's AppJWTs (capital S).

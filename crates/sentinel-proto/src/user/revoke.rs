@@ -26,7 +26,7 @@ impl Sentinel {
         let body = form_encode(&[
             ("token", refresh_token.secret()),
             ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.secret()),
+            ("client_secret", self.secret()?),
         ]);
         let uri = format!(
             "{}/token/revoke?v={}",

@@ -7,8 +7,8 @@ use std::cell::Cell;
 
 use serde::de::{Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, Visitor};
 
+use crate::body_json::{Field, TokenBytes};
 use crate::error::{BodyError, Error};
-use crate::json::{Field, TokenBytes};
 use crate::request::{form_encode, form_post, non_empty};
 use crate::response::{invalid, success_body};
 use crate::secret::{AccessToken, AuthorizationCode, CodeVerifier, IdToken, RefreshToken};
@@ -95,7 +95,7 @@ impl Sentinel {
             pairs.push(("code_verifier", v.secret()));
         }
         pairs.push(("client_id", self.client_id.as_str()));
-        pairs.push(("client_secret", self.client_secret.secret()));
+        pairs.push(("client_secret", self.secret()?));
         form_post(self.token_uri(), form_encode(&pairs))
     }
 
@@ -116,7 +116,7 @@ impl Sentinel {
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.secret()),
             ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.secret()),
+            ("client_secret", self.secret()?),
         ]);
         form_post(self.token_uri(), body)
     }

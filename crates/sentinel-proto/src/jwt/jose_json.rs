@@ -41,7 +41,7 @@ pub(crate) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error>
     Ok(true)
 }
 
-pub(crate) use crate::json::MapOnly;
+pub(crate) use crate::body_json::MapOnly;
 
 /// A claim that should be a NumericDate (RFC 7519 §2): a JSON number of seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
