@@ -11,6 +11,11 @@ use sentinel_client::{Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIM
 use sentinel_proto::Error;
 
 pub use http::ReqwestHttp;
+
+/// The workspace README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 pub use sentinel_client::TokioRuntime;
 
 /// An async Sentinel client over reqwest. Cheap to clone; clones share caches.
