@@ -7,7 +7,7 @@
 //! [`Waiter`] that resolves when the caller holding the ticket is done — with its
 //! value or its error. However many callers poll at once, one ticket is out. When
 //! to renew, and how long to hold off after a failure, is
-//! [`RefreshPolicy`](sentinel_proto::policy::RefreshPolicy)'s decision.
+//! [`RefreshPolicy`]'s decision.
 //!
 //! The read of a fresh value takes no lock (an atomic pointer load and an `Arc`
 //! clone); the lock is taken only when the value is missing or expiring.

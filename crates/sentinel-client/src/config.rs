@@ -139,7 +139,7 @@ impl ClientConfig {
     /// By default a host the Domain API names must be under `liveperson.net`, or
     /// be the Domain API's own host or a subdomain of it, or be loopback when the
     /// Domain API is (a local emulator); see
-    /// [`DomainApi::with_allowed_domains`](crate::DomainApi::with_allowed_domains)
+    /// [`DomainApi::with_allowed_domains`](sentinel_proto::domain::DomainApi::with_allowed_domains)
     /// for how entries match. Hosts given with `with_sentinel_host` and
     /// `with_idp_host` are not checked: they are the caller's own choice.
     ///
@@ -205,7 +205,7 @@ impl ClientConfig {
     }
 
     /// How long a fetched JWKS is fresh; a stale one keeps verifying while it is
-    /// refreshed in the background (default 1 h, [`DEFAULT_JWKS_TTL`]).
+    /// refreshed in the background (default 1 h, [`DEFAULT_JWKS_TTL`](sentinel_proto::jwt::DEFAULT_JWKS_TTL)).
     #[must_use]
     pub fn with_jwks_ttl(mut self, ttl: Duration) -> Self {
         self.jwt.jwks_ttl = ttl;
@@ -214,7 +214,7 @@ impl ClientConfig {
 
     /// The least time between two JWKS fetches forced by unknown `kid`s, and the
     /// first back-off after a failed fetch (default 60 s,
-    /// [`DEFAULT_MIN_REFETCH_INTERVAL`]).
+    /// [`DEFAULT_MIN_REFETCH_INTERVAL`](sentinel_proto::jwt::DEFAULT_MIN_REFETCH_INTERVAL)).
     #[must_use]
     pub fn with_min_jwks_refetch(mut self, interval: Duration) -> Self {
         self.jwt.min_refetch = interval;
@@ -222,7 +222,7 @@ impl ClientConfig {
     }
 
     /// How long past its TTL the last good JWKS keeps verifying while it cannot
-    /// be refreshed (default 24 h, [`DEFAULT_JWKS_MAX_STALE`]); past it,
+    /// be refreshed (default 24 h, [`DEFAULT_JWKS_MAX_STALE`](sentinel_proto::jwt::DEFAULT_JWKS_MAX_STALE)); past it,
     /// verification fails with
     /// [`JwtError::JwksUnavailable`](sentinel_proto::jwt::JwtError::JwksUnavailable).
     #[must_use]
@@ -232,7 +232,7 @@ impl ClientConfig {
     }
 
     /// The longest pause between JWKS fetch attempts while they fail (default
-    /// 10 min, [`DEFAULT_JWKS_MAX_BACKOFF`]).
+    /// 10 min, [`DEFAULT_JWKS_MAX_BACKOFF`](sentinel_proto::jwt::DEFAULT_JWKS_MAX_BACKOFF)).
     #[must_use]
     pub fn with_jwks_max_backoff(mut self, max_backoff: Duration) -> Self {
         self.jwt.max_backoff = max_backoff;
@@ -246,7 +246,7 @@ impl ClientConfig {
         self
     }
 
-    /// Whether [`Client::verify_app_token`] requires the AppJWT to be this
+    /// Whether [`Client::verify_app_token`](crate::Client::verify_app_token) requires the AppJWT to be this
     /// client's: `aud` = `le{account}` and `azp` = the client id (default `true`).
     /// Turn it off only to verify tokens of other tenants on purpose.
     ///

@@ -94,7 +94,7 @@ impl Error {
     /// and URI, a kept body, a transport message. From then on that text is shown
     /// by `Display` and `Debug`; before, it is withheld.
     ///
-    /// The [`Client`](crate::Client) does this with the secrets of the request
+    /// The `sentinel_client::Client` does this with the secrets of the request
     /// that failed ([`Redactor::from_request`]). Do the same when you send
     /// requests yourself:
     ///

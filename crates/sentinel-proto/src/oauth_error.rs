@@ -79,7 +79,7 @@ impl OAuthErrorCode {
 /// server may echo what it was sent (`Invalid credentials: <the secret>`). So they
 /// appear in `Display` and `Debug` only once the error has been
 /// [redacted](OAuthError::redact) with the secrets of the request that caused it
-/// (the [`Client`](crate::Client) always does this); before, they are withheld.
+/// (the `sentinel_client::Client` always does this); before, they are withheld.
 /// Control, bidi and format characters are removed from them in any case.
 ///
 /// ```

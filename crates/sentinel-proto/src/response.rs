@@ -35,7 +35,7 @@ pub fn success_body<B: AsRef<[u8]>>(resp: &Response<B>) -> Result<&[u8], Error> 
     Err(error_from_response(status, resp.headers(), body))
 }
 
-/// The body-size limit, for [`Transport`](crate::Transport) implementations: checks
+/// The body-size limit, for HTTP clients that read bodies themselves: checks
 /// the declared `Content-Length` before a body is read, then the length read so far,
 /// and makes the [`Error::BodyTooLarge`] that keeps the status and `Retry-After`.
 ///

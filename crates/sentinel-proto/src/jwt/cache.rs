@@ -1,5 +1,5 @@
 //! The crate's one JWKS policy, sans-IO: it decides when to (re)fetch and which
-//! keys may verify; the adapter (or [`Client`](crate::Client)) fetches.
+//! keys may verify; the adapter (or `sentinel_client::Client`) fetches.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,7 +61,7 @@ pub enum Lookup {
 }
 
 /// A JWKS with the time it was fetched, and the one policy for fetching it,
-/// used by [`Client`](crate::Client) and by adapters that do their own I/O.
+/// used by `sentinel_client::Client` and by adapters that do their own I/O.
 ///
 /// The cache never reads a clock, never does I/O and holds no lock: every method
 /// takes `now`, and a concurrent adapter keeps it behind its own mutex (the

@@ -11,7 +11,7 @@
 //!   [`KeySet::from_jwks`] (V2 rotating keys), [`RsaPublicKey::from_pem`] / DER.
 //! - [`JwksCache`] is the one JWKS policy (stale-while-revalidate, single flight,
 //!   rate-limited refetch on unknown `kid`s, back-off, max-stale bound); adapters
-//!   and [`Client`](crate::Client) fetch when it says so.
+//!   and `sentinel_client::Client` fetch when it says so.
 //! - [`decode_header`] reads the `kid`; [`decode_unverified`] is for display only.
 //!
 //! Policy (RFC 8725): `alg` must be in the caller's allow-list (RS256 by default,
