@@ -36,7 +36,7 @@ impl Sentinel {
     /// Builds an AppJWT request with the credentials in the form body.
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::{*, app_token::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let v1 = s.app_token_request(AppJwtVersion::V1)?;
@@ -66,7 +66,7 @@ impl Sentinel {
     /// [`Sentinel::app_token_request`] unless a server accepts nothing else.
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::{*, app_token::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.app_token_request_legacy_query()?;

@@ -99,7 +99,7 @@ impl Error {
     /// requests yourself:
     ///
     /// ```
-    /// use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// use sentinel_proto::{*, app_token::*, error::*};
     /// let sentinel = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?,
     ///     AccountId::new("123456")?, ClientId::new("cid")?, ClientSecret::new("s3cr3t"));
     /// let request = sentinel.app_token_request(AppJwtVersion::V1)?;

@@ -25,7 +25,7 @@ impl Sentinel {
     /// Builds `GET {host}/sentinel/well-known/jwks`.
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::*;
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.jwks_request()?;

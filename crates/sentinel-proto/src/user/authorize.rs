@@ -108,7 +108,7 @@ impl Sentinel {
     /// The URL to send the user's browser to. Never fetched by the client.
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::{*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let state = State::new("0123456789abcdef")?;
@@ -134,7 +134,7 @@ impl Sentinel {
     /// works, without the protection).
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::{*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let state = State::new("0123456789abcdef")?;

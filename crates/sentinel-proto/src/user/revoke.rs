@@ -13,7 +13,7 @@ impl Sentinel {
     /// Builds the revocation of `refresh_token`, which ends the user's session.
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::{*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.revoke_request(&RefreshToken::new("rt"))?;

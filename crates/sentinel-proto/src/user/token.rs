@@ -38,7 +38,7 @@ impl Sentinel {
     /// identical value. A code is single use: never repeat this request on failure.
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::{*, user::*};
     /// let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     ///     ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.exchange_code_request(&AuthorizationCode::new("c0de"), None)?;
@@ -60,7 +60,7 @@ impl Sentinel {
     /// [`Sentinel::authorize_url_pkce`].
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::{*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
@@ -103,7 +103,7 @@ impl Sentinel {
     /// Safe to repeat on a transport error or a 5xx.
     ///
     /// ```
-    /// # use sentinel_proto::{*, app_token::*, consumer::*, domain::*, error::*, policy::*, request::*, response::*, user::*};
+    /// # use sentinel_proto::{*, user::*};
     /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
     /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
     /// let req = s.refresh_request(&RefreshToken::new("rt"))?;
