@@ -174,8 +174,11 @@ impl AppTokenArgs {
 pub enum AppJwt {
     /// `.../app/token?v=1.0`, signed by LivePerson's static V1 key.
     V1,
-    /// `.../api/v2/.../app/token`, signed by rotating keys from the JWKS.
+    /// `.../app/token?v=2.0` (as LivePerson's own clients send it), signed by
+    /// rotating keys from the JWKS.
     V2,
+    /// `.../api/v2/.../app/token` (as one docs page writes it), the same keys.
+    V2Path,
 }
 
 impl From<AppJwt> for AppJwtVersion {
@@ -183,6 +186,7 @@ impl From<AppJwt> for AppJwtVersion {
         match v {
             AppJwt::V1 => AppJwtVersion::V1,
             AppJwt::V2 => AppJwtVersion::V2,
+            AppJwt::V2Path => AppJwtVersion::V2Path,
         }
     }
 }

@@ -439,3 +439,43 @@ fn retry_after_is_honoured_across_calls() {
     pollster::block_on(client.app_token()).unwrap();
     assert_eq!(app_requests(&fake), 2);
 }
+
+#[test]
+fn app_jwt_v2_is_requested_as_livepersons_own_clients_do() {
+    // `?v=2.0` by default (faas-client-node, faas-client-jdk); the `/api/v2/`
+    // path form as a named option.
+    for (version, path, query) in [
+        (
+            sentinel_proto::app_token::AppJwtVersion::V2,
+            "/sentinel/api/account/123456/app/token",
+            Some("v=2.0"),
+        ),
+        (
+            sentinel_proto::app_token::AppJwtVersion::V2Path,
+            "/sentinel/api/v2/account/123456/app/token",
+            None,
+        ),
+    ] {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = Arc::clone(&seen);
+        let fake = Fake::new(move |req| {
+            s.lock().unwrap().push((
+                req.uri().path().to_owned(),
+                req.uri().query().map(str::to_owned),
+            ));
+            json(200, APP)
+        });
+        let client = Client::new(
+            config()
+                .with_sentinel_host(Host::parse("va.sentinel.liveperson.net").unwrap())
+                .with_app_jwt_version(version),
+            fake.clone(),
+            fake,
+        );
+        pollster::block_on(client.fetch_app_token()).unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [(path.to_owned(), query.map(str::to_owned))]
+        );
+    }
+}

@@ -12,14 +12,32 @@ use crate::sentinel::Sentinel;
 use crate::user::token::{Members, RawToken};
 
 /// Which AppJWT endpoint to use.
+///
+/// V2 has two forms in LivePerson's material (protocol reference §3.2). [`V2`]
+/// is the one LivePerson's own shipped clients send (faas-client-node,
+/// faas-client-jdk) and the docs page's Postman example; [`V2Path`] is the one
+/// written in the text of that page. Both are signed by the JWKS keys.
+///
+/// [`V2`]: AppJwtVersion::V2
+/// [`V2Path`]: AppJwtVersion::V2Path
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AppJwtVersion {
     /// `.../account/{a}/app/token?v=1.0`, signed by LivePerson's one static V1 key.
     #[default]
     V1,
-    /// `.../api/v2/account/{a}/app/token`, signed by rotating keys from the JWKS.
+    /// `.../account/{a}/app/token?v=2.0`, signed by rotating keys from the JWKS.
     V2,
+    /// `.../api/v2/account/{a}/app/token`: V2 by path rather than by `v=`.
+    V2Path,
+}
+
+impl AppJwtVersion {
+    /// Whether tokens of this endpoint are signed by the JWKS keys (V2, either
+    /// form) rather than the one static V1 key.
+    pub fn uses_jwks(self) -> bool {
+        !matches!(self, AppJwtVersion::V1)
+    }
 }
 
 /// A successful AppJWT answer. `Debug` redacts the token.
@@ -43,13 +61,16 @@ impl Sentinel {
     /// assert_eq!(v1.uri(), "https://va.sentinel.liveperson.net/sentinel/api/account/123456/app/token?v=1.0");
     /// assert_eq!(v1.body(), b"grant_type=client_credentials&client_id=cid&client_secret=sec");
     /// let v2 = s.app_token_request(AppJwtVersion::V2)?;
-    /// assert_eq!(v2.uri(), "https://va.sentinel.liveperson.net/sentinel/api/v2/account/123456/app/token");
+    /// assert_eq!(v2.uri(), "https://va.sentinel.liveperson.net/sentinel/api/account/123456/app/token?v=2.0");
+    /// let v2_path = s.app_token_request(AppJwtVersion::V2Path)?;
+    /// assert_eq!(v2_path.uri(), "https://va.sentinel.liveperson.net/sentinel/api/v2/account/123456/app/token");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn app_token_request(&self, version: AppJwtVersion) -> Result<Request<Vec<u8>>, Error> {
         let uri = match version {
             AppJwtVersion::V1 => format!("{}/app/token?v=1.0", self.account_base()),
-            AppJwtVersion::V2 => format!(
+            AppJwtVersion::V2 => format!("{}/app/token?v=2.0", self.account_base()),
+            AppJwtVersion::V2Path => format!(
                 "{}/sentinel/api/v2/account/{}/app/token",
                 self.host.base_url(),
                 self.account.as_str()

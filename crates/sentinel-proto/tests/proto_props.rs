@@ -360,7 +360,7 @@ proptest! {
             ("client_id", &cid),
             ("client_secret", &secret),
         ]);
-        for v in [AppJwtVersion::V1, AppJwtVersion::V2] {
+        for v in [AppJwtVersion::V1, AppJwtVersion::V2, AppJwtVersion::V2Path] {
             prop_assert_eq!(&decode(s.app_token_request(v).unwrap().body()), &creds);
         }
         let legacy = s.app_token_request_legacy_query().unwrap();
@@ -421,6 +421,7 @@ proptest! {
             s.revoke_request(&RefreshToken::new(refresh.as_str())).unwrap().uri().to_string(),
             s.app_token_request(AppJwtVersion::V1).unwrap().uri().to_string(),
             s.app_token_request(AppJwtVersion::V2).unwrap().uri().to_string(),
+            s.app_token_request(AppJwtVersion::V2Path).unwrap().uri().to_string(),
             s.jwks_request().unwrap().uri().to_string(),
             s.authorize_url(Some(&redirect), &state).unwrap().to_string(),
         ];

@@ -322,14 +322,26 @@ fn app_jwt_v1_sends_credentials_in_the_body() {
 
 #[test]
 fn app_jwt_v2() {
+    // The form LivePerson's shipped clients send.
     let req = sentinel("cid", "sec")
         .app_token_request(AppJwtVersion::V2)
+        .unwrap();
+    assert_form_post(
+        &req,
+        &format!("{BASE}/app/token?v=2.0"),
+        "grant_type=client_credentials&client_id=cid&client_secret=sec",
+    );
+    // The form the docs page's text gives, as a named option.
+    let req = sentinel("cid", "sec")
+        .app_token_request(AppJwtVersion::V2Path)
         .unwrap();
     assert_form_post(
         &req,
         "https://va.sentinel.liveperson.net/sentinel/api/v2/account/123456/app/token",
         "grant_type=client_credentials&client_id=cid&client_secret=sec",
     );
+    assert!(AppJwtVersion::V2.uses_jwks() && AppJwtVersion::V2Path.uses_jwks());
+    assert!(!AppJwtVersion::V1.uses_jwks());
 }
 
 #[test]
@@ -347,8 +359,9 @@ fn app_jwt_encodes_every_value() {
     ]);
     for (version, uri) in [
         (AppJwtVersion::V1, format!("{BASE}/app/token?v=1.0")),
+        (AppJwtVersion::V2, format!("{BASE}/app/token?v=2.0")),
         (
-            AppJwtVersion::V2,
+            AppJwtVersion::V2Path,
             "https://va.sentinel.liveperson.net/sentinel/api/v2/account/123456/app/token"
                 .to_owned(),
         ),
@@ -628,6 +641,11 @@ fn version_2_0_changes_the_user_token_endpoints_only() {
     );
     assert_form_post(
         &s.app_token_request(AppJwtVersion::V2).unwrap(),
+        &format!("{BASE}/app/token?v=2.0"),
+        "grant_type=client_credentials&client_id=cid&client_secret=sec",
+    );
+    assert_form_post(
+        &s.app_token_request(AppJwtVersion::V2Path).unwrap(),
         "https://va.sentinel.liveperson.net/sentinel/api/v2/account/123456/app/token",
         "grant_type=client_credentials&client_id=cid&client_secret=sec",
     );

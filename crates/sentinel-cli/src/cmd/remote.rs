@@ -1,5 +1,6 @@
 //! Commands that talk to Sentinel or the Domain API.
 
+use clap::ValueEnum;
 use sentinel_client::{ClientConfig, HttpClient};
 use sentinel_proto::domain::{DomainApi, SERVICE_SENTINEL};
 use sentinel_proto::user::TokenResponse;
@@ -81,10 +82,12 @@ pub async fn domain(a: DomainArgs, out: &Out) -> Result<(), Failure> {
 /// `sentinel app-token`
 pub async fn app_token(a: AppTokenArgs, out: &Out) -> Result<(), Failure> {
     // clap's conflicts see `--v2`, not the value of `--app-jwt-version`.
-    if a.legacy_query && a.app_jwt_version == AppJwt::V2 {
-        return Err(Failure::Usage(
-            "--legacy-query is for AppJWT v1; it cannot be used with --app-jwt-version v2".into(),
-        ));
+    if a.legacy_query && a.app_jwt_version != AppJwt::V1 {
+        let v = a.app_jwt_version.to_possible_value();
+        let v = v.as_ref().map_or("v2", |v| v.get_name());
+        return Err(Failure::Usage(format!(
+            "--legacy-query is for AppJWT v1; it cannot be used with --app-jwt-version {v}"
+        )));
     }
     let config = client_for(&a.app.target, client_secret(&a.app)?)
         .with_app_jwt_version(a.version())
