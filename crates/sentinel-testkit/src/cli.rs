@@ -29,17 +29,25 @@ pub fn sentinel() -> Command {
     c
 }
 
+/// The emulator's coordinates as flags: `--account .. --client-id .. --csds ..`.
+pub fn coordinates(m: &MockHandle) -> Vec<String> {
+    let flags = ["--account", "--client-id", "--csds"];
+    let values = [
+        m.account().to_owned(),
+        m.client_id().to_owned(),
+        m.base_url(),
+    ];
+    flags
+        .into_iter()
+        .zip(values)
+        .flat_map(|(f, v)| [f.to_owned(), v])
+        .collect()
+}
+
 /// `sentinel <args> --account .. --client-id .. --csds <m>`.
 pub fn located(m: &MockHandle, args: &[&str]) -> Command {
     let mut c = sentinel();
-    c.args(args).args([
-        "--account",
-        m.account(),
-        "--client-id",
-        m.client_id(),
-        "--csds",
-        &m.base_url(),
-    ]);
+    c.args(args).args(coordinates(m));
     c
 }
 
