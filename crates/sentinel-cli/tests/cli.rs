@@ -323,15 +323,7 @@ fn app_token_client_secret_sources() {
 #[test]
 fn authorize_url_prints_the_url_and_the_state() {
     let m = mock();
-    let r = run(sentinel().args([
-        "authorize-url",
-        "--account",
-        m.account(),
-        "--client-id",
-        m.client_id(),
-        "--csds",
-        &m.base_url(),
-    ]));
+    let r = run(&mut cli::located(&m, &["authorize-url"]));
     r.ok();
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stdout);
@@ -540,9 +532,7 @@ fn decode_garbage_exits_2() {
 // verify
 
 fn verify(token: &str, extra: &[&str]) -> Run {
-    run(sentinel()
-        .args(["verify", token, "--key", &pub_a_pem()])
-        .args(extra))
+    run(&mut cli::verify_with_key_a(token, extra))
 }
 
 #[test]
@@ -987,13 +977,7 @@ fn usage_errors_are_json_with_json() {
         &["--json", "bogus"],
         &["verify", "x.y.z", "--v1-key", "--leeway", "99999", "--json"],
     ] {
-        let r = run(sentinel().args(args));
-        assert_eq!(r.code, 2, "{r:#?}");
-        assert!(r.stdout.is_empty(), "{r:#?}");
-        assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
-        let v: Value = serde_json::from_str(&r.stderr).unwrap();
-        assert_eq!(v["error"], "usage", "{r:#?}");
-        assert_eq!(v["exit_code"], 2);
+        let v = run(sentinel().args(args)).json_usage_error();
         let message = v["message"].as_str().unwrap();
         assert!(
             !message.is_empty() && !message.starts_with("error:"),

@@ -47,17 +47,7 @@ fn a_host_outside_the_list_is_refused_and_named() {
     }
     // The client secret never goes to a refused host: nothing but the Domain API
     // was asked.
-    let r = run(sentinel()
-        .args([
-            "app-token",
-            "--account",
-            m.account(),
-            "--client-id",
-            m.client_id(),
-            "--csds",
-            &m.base_url(),
-        ])
-        .env("SENTINEL_CLIENT_SECRET", SECRET));
+    let r = run(&mut cli::with_app(&m, SECRET, &["app-token"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("sentinel.corp.example"), "{}", r.stderr);
     assert_eq!(m.count(Endpoint::AppTokenV1), 0);

@@ -53,13 +53,7 @@ fn parser_refuses(args: &[&str], message: &str) {
     assert_eq!(first, format!("error: {message}"), "{args:?}: {r:#?}");
     assert!(r.stderr.contains("For more information, try '--help'."));
 
-    let r = run(sentinel().args(args).arg("--json"));
-    assert_eq!(r.code, 2, "{args:?} --json: {r:#?}");
-    assert!(r.stdout.is_empty(), "{args:?} --json: {r:#?}");
-    assert_eq!(r.stderr.lines().count(), 1, "{args:?} --json: {r:#?}");
-    let v: Value = serde_json::from_str(&r.stderr).unwrap();
-    assert_eq!(v["error"], "usage", "{args:?} --json: {r:#?}");
-    assert_eq!(v["exit_code"], 2);
+    let v = run(sentinel().args(args).arg("--json")).json_usage_error();
     // The same message; a refused choice adds what is allowed.
     let got = v["message"].as_str().unwrap();
     assert!(

@@ -9,11 +9,6 @@ use sentinel_testkit::mock;
 
 const SECRET: &str = "CLI-VERIFY-SECRET-MARKER-93c1";
 
-/// The committed TEST-ONLY public key A of sentinel-proto's JWT tests, by path.
-fn pub_a_pem() -> String {
-    jwt::fixture("test-only-rsa2048-a.pub.pem")
-}
-
 fn run(c: &mut Command) -> Run {
     cli::run(c, &[SECRET])
 }
@@ -31,9 +26,7 @@ fn token(members: &str) -> String {
 }
 
 fn verify(token: &str, extra: &[&str]) -> Run {
-    run(sentinel()
-        .args(["verify", token, "--key", &pub_a_pem()])
-        .args(extra))
+    run(&mut cli::verify_with_key_a(token, extra))
 }
 
 #[test]

@@ -58,6 +58,15 @@ pub fn with_app(m: &MockHandle, secret: &str, args: &[&str]) -> Command {
     c
 }
 
+/// `sentinel verify <token> --key <test key A's PEM> <extra>`.
+pub fn verify_with_key_a(token: &str, extra: &[&str]) -> Command {
+    let mut c = sentinel();
+    c.args(["verify", token, "--key"])
+        .arg(crate::jwt::fixture("test-only-rsa2048-a.pub.pem"))
+        .args(extra);
+    c
+}
+
 /// A finished run: exit code (-1: killed by a signal) and output.
 #[derive(Debug)]
 pub struct Run {
@@ -124,15 +133,25 @@ impl Run {
         serde_json::from_str(&self.stdout).unwrap()
     }
 
-    /// A usage error: exit 2, nothing on stdout; with `json`, stderr is one JSON
-    /// object with `"error": "usage"` and `"exit_code": 2`.
+    /// A usage error: exit 2, nothing on stdout; with `json`, as
+    /// [`json_usage_error`](Self::json_usage_error).
     pub fn usage_error(&self, json: bool) {
         assert_eq!(self.code, 2, "{self:#?}");
         assert!(self.stdout.is_empty(), "{self:#?}");
         if json {
-            let v: Value = serde_json::from_str(self.stderr.trim()).unwrap();
-            assert_eq!(v["error"], "usage", "{self:#?}");
-            assert_eq!(v["exit_code"], 2);
+            self.json_usage_error();
         }
+    }
+
+    /// A usage error under `--json`: exit 2, nothing on stdout, and stderr one
+    /// line of JSON with `"error": "usage"` and `"exit_code": 2`; returns it.
+    pub fn json_usage_error(&self) -> Value {
+        assert_eq!(self.code, 2, "{self:#?}");
+        assert!(self.stdout.is_empty(), "{self:#?}");
+        assert_eq!(self.stderr.lines().count(), 1, "{self:#?}");
+        let v: Value = serde_json::from_str(&self.stderr).unwrap();
+        assert_eq!(v["error"], "usage", "{self:#?}");
+        assert_eq!(v["exit_code"], 2);
+        v
     }
 }

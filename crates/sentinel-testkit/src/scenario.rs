@@ -248,3 +248,41 @@ pub async fn control_request<H: HttpClient, R: Runtime>(c: &Client<H, R>) {
         .unwrap();
     assert_eq!(c.send(request).await.unwrap().status(), 200);
 }
+
+/// A client with a 300 ms total timeout (made by the adapter, with no retries)
+/// against an emulator `m` whose Domain API answers after 3 s: the AppJWT
+/// request fails within 2 s, as a `Timeout`.
+pub async fn timeout_is_honoured<H: HttpClient, R: Runtime>(
+    m: &sentinel_mock::MockHandle,
+    c: &Client<H, R>,
+) {
+    use sentinel_mock::{Endpoint, Fault};
+    use sentinel_proto::{Error, error::TransportErrorKind};
+    m.fault(Endpoint::DomainApi, Fault::Delay(Duration::from_secs(3)), 1);
+    let start = std::time::Instant::now();
+    let err = c.app_token().await.unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout),
+        "{err:?}"
+    );
+}
+
+/// A code exchange that gets a 503 fails with it after one request: a code is
+/// single-use, so the exchange is never retried.
+pub async fn code_exchange_is_never_retried<H: HttpClient, R: Runtime>(
+    m: &sentinel_mock::MockHandle,
+    c: &Client<H, R>,
+) {
+    use sentinel_mock::{Endpoint, Fault};
+    let redirect = RedirectUri::new(REDIRECT).unwrap();
+    let code = login(c, &redirect).await;
+    m.fault(Endpoint::Token, Fault::Status(503), 1);
+    let err = c.exchange_code(&code, Some(&redirect)).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(m.count(Endpoint::Token), 1);
+}
