@@ -5,38 +5,25 @@
 //! marker, so every invocation below is also a secrecy check.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdout, Command as StdCommand, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use ring::signature::{RSA_PKCS1_SHA256, RSA_PKCS1_SHA384, RsaEncoding, RsaKeyPair};
-use sentinel_mock::{
-    DEFAULT_CLIENT_SECRET, Endpoint, Fault, MockClient, MockConfig, MockHandle, MockServer,
+use sentinel_mock::{DEFAULT_CLIENT_SECRET, Endpoint, Fault, MockHandle};
+use sentinel_testkit::cli::{self, Run, sentinel};
+use sentinel_testkit::jwt::{
+    Hash, KEY_A_DER as PUB_A_DER, KEY_A_PK8 as KEY_A, KEY_B_PK8 as KEY_B, b64,
+    fixture as jwt_fixture, sign_input, unix_now as now,
 };
+use sentinel_testkit::{browser, mock};
 use serde_json::Value;
 
 /// The client secret the tests' emulators accept: it must never be printed.
 const SECRET: &str = "CLI-SECRET-MARKER-51d2";
-
-/// The committed TEST-ONLY signing keys of sentinel-proto's JWT tests.
-const KEY_A: &[u8] =
-    include_bytes!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-a.pk8.der");
-const KEY_B: &[u8] =
-    include_bytes!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-b.pk8.der");
-const PUB_A_DER: &[u8] =
-    include_bytes!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-a.pub.der");
-
-/// A file of sentinel-proto's JWT fixtures, by absolute path.
-fn jwt_fixture(name: &str) -> String {
-    format!(
-        "{}/../sentinel-proto/testdata/jwt/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
 
 fn pub_a_pem() -> String {
     jwt_fixture("test-only-rsa2048-a.pub.pem")
@@ -48,138 +35,25 @@ fn mock() -> MockHandle {
 }
 
 fn mock_with_secret(secret: &str) -> MockHandle {
-    let config = MockConfig {
-        clients: vec![MockClient {
-            id: "cli-client".into(),
-            secret: secret.into(),
-            redirect_uris: vec!["http://127.0.0.1/callback".into()],
-        }],
-        ..MockConfig::default()
-    };
-    MockServer::builder()
-        .config(config)
-        .start_blocking()
-        .unwrap()
-}
-
-/// The binary with a clean environment: no secrets, no log or colour settings.
-fn sentinel() -> Command {
-    let mut c = Command::cargo_bin("sentinel").unwrap();
-    c.env_remove("SENTINEL_CLIENT_SECRET")
-        .env_remove("SENTINEL_REFRESH_TOKEN")
-        .env_remove("SENTINEL_CODE")
-        .env_remove("SENTINEL_CODE_VERIFIER")
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .timeout(Duration::from_secs(60));
-    c
+    mock::marked_blocking("cli-client", secret)
 }
 
 /// `sentinel <args> --account .. --client-id .. --csds <mock>` with the secret
 /// marker in SENTINEL_CLIENT_SECRET.
 fn with_app(m: &MockHandle, args: &[&str]) -> Command {
-    let mut c = sentinel();
-    c.args(args)
-        .args([
-            "--account",
-            m.account(),
-            "--client-id",
-            m.client_id(),
-            "--csds",
-            &m.base_url(),
-        ])
-        .env("SENTINEL_CLIENT_SECRET", SECRET);
-    c
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Exit `code`, nothing on stdout, and exactly one line on stderr that
-    /// contains `reason`.
-    fn fails(&self, code: i32, reason: &str) {
-        assert_eq!(self.code, code, "{self:#?}");
-        assert!(self.stdout.is_empty(), "stdout on failure: {self:#?}");
-        assert_eq!(
-            self.stderr.lines().count(),
-            1,
-            "one line on stderr: {self:#?}"
-        );
-        assert!(self.stderr.starts_with("sentinel: "), "{self:#?}");
-        assert!(self.stderr.contains(reason), "want {reason:?}: {self:#?}");
-    }
-
-    /// As `fails`, after `--verbose` log lines: the reason is the last line.
-    fn fails_after_logs(&self, code: i32, reason: &str) {
-        assert_eq!(self.code, code, "{self:#?}");
-        assert!(self.stdout.is_empty(), "stdout on failure: {self:#?}");
-        let last = self.stderr.lines().last().unwrap_or_default();
-        assert!(last.starts_with("sentinel: "), "{self:#?}");
-        assert!(last.contains(reason), "want {reason:?}: {self:#?}");
-    }
-
-    fn ok(&self) -> &Self {
-        assert_eq!(self.code, 0, "{self:#?}");
-        self
-    }
-
-    fn json(&self) -> Value {
-        self.ok();
-        assert_eq!(self.stdout.lines().count(), 1, "one JSON line: {self:#?}");
-        serde_json::from_str(&self.stdout).unwrap()
-    }
+    cli::with_app(m, SECRET, args)
 }
 
 /// Runs the command; fails if the secret marker is anywhere in its output.
 fn run(c: &mut Command) -> Run {
-    let out = c.output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
-        "secret in output: {r:#?}"
-    );
-    r
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// Signs `input` (the `header.payload` text, whatever it is) with a test key.
-fn sign_input(key: &[u8], alg: &'static dyn RsaEncoding, input: &str) -> String {
-    let key = RsaKeyPair::from_pkcs8(key).unwrap();
-    let mut sig = vec![0; key.public().modulus_len()];
-    key.sign(
-        alg,
-        &ring::rand::SystemRandom::new(),
-        input.as_bytes(),
-        &mut sig,
-    )
-    .unwrap();
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
-}
-
-fn b64(s: &str) -> String {
-    URL_SAFE_NO_PAD.encode(s)
+    cli::run(c, &[SECRET])
 }
 
 /// An RS256 token signed with test key A.
 fn sign(header: &str, claims: &str) -> String {
     sign_input(
         KEY_A,
-        &RSA_PKCS1_SHA256,
+        Hash::Sha256,
         &format!("{}.{}", b64(header), b64(claims)),
     )
 }
@@ -449,15 +323,7 @@ fn app_token_client_secret_sources() {
 #[test]
 fn authorize_url_prints_the_url_and_the_state() {
     let m = mock();
-    let r = run(sentinel().args([
-        "authorize-url",
-        "--account",
-        m.account(),
-        "--client-id",
-        m.client_id(),
-        "--csds",
-        &m.base_url(),
-    ]));
+    let r = run(&mut cli::located(&m, &["authorize-url"]));
     r.ok();
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stdout);
@@ -513,37 +379,7 @@ fn authorize(m: &MockHandle, extra: &[&str]) -> (String, String) {
 fn code_from_browser(m: &MockHandle) -> String {
     let (url, state) = authorize(m, &[]);
     assert!(url.contains(&format!("state={state}")));
-    let path = url.strip_prefix(&m.base_url()).unwrap();
-    let mut s = std::net::TcpStream::connect(m.addr()).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        m.host()
-    )
-    .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    let status = resp.split(' ').nth(1).unwrap();
-    assert!(matches!(status, "302" | "303"), "{resp}");
-    let location = resp
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("location")
-                .then(|| value.trim().to_owned())
-        })
-        .unwrap();
-    let (target, query) = location.split_once('?').unwrap();
-    assert_eq!(target, m.redirect_uri());
-    let param = |name: &str| {
-        query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("no {name} in {location}"))
-            .to_owned()
-    };
-    assert_eq!(param("state"), state);
-    param("code")
+    browser::code_from(m, &url)
 }
 
 #[test]
@@ -675,7 +511,7 @@ fn decode_marks_output_unverified() {
     assert_eq!(v["claims"]["aud"], "le123456");
 
     // decode does not check signatures: an unsigned token decodes, UNVERIFIED.
-    let none = format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64(&good_claims()));
+    let none = format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64(good_claims()));
     let r = run(sentinel().args(["decode", &none]));
     assert!(r.ok().stdout.starts_with("UNVERIFIED"));
 }
@@ -696,9 +532,7 @@ fn decode_garbage_exits_2() {
 // verify
 
 fn verify(token: &str, extra: &[&str]) -> Run {
-    run(sentinel()
-        .args(["verify", token, "--key", &pub_a_pem()])
-        .args(extra))
+    run(&mut cli::verify_with_key_a(token, extra))
 }
 
 #[test]
@@ -739,11 +573,11 @@ fn verify_accepts_a_valid_token() {
     // --alg allows another RSA algorithm, with a key that does not pin one.
     let rs384 = sign_input(
         KEY_B,
-        &RSA_PKCS1_SHA384,
+        Hash::Sha384,
         &format!(
             "{}.{}",
             b64(r#"{"alg":"RS384","kid":"test-b"}"#),
-            b64(&good_claims())
+            b64(good_claims())
         ),
     );
     let jwks = jwt_fixture("jwks-mixed.json");
@@ -821,7 +655,7 @@ fn verify_rejects_hostile_tokens_with_exit_1() {
             "kid of a key pinned to another algorithm",
             sign_input(
                 KEY_A,
-                &RSA_PKCS1_SHA384,
+                Hash::Sha384,
                 &format!(
                     "{}.{}",
                     b64(r#"{"alg":"RS384","kid":"test-a"}"#),
@@ -835,7 +669,7 @@ fn verify_rejects_hostile_tokens_with_exit_1() {
             "signed by another key",
             sign_input(
                 KEY_B,
-                &RSA_PKCS1_SHA256,
+                Hash::Sha256,
                 &format!("{}.{}", b64(RS256), b64(&claims)),
             ),
             vec![],
@@ -845,7 +679,7 @@ fn verify_rejects_hostile_tokens_with_exit_1() {
             "signed by another key, under a trusted kid",
             sign_input(
                 KEY_B,
-                &RSA_PKCS1_SHA256,
+                Hash::Sha256,
                 &format!(
                     "{}.{}",
                     b64(r#"{"alg":"RS256","kid":"test-a"}"#),
@@ -860,7 +694,7 @@ fn verify_rejects_hostile_tokens_with_exit_1() {
             format!(
                 "{}.{}.{}",
                 segs[0],
-                b64(&claims.replace("le123456", "le999999")),
+                b64(claims.replace("le123456", "le999999")),
                 segs[2]
             ),
             vec![],
@@ -946,7 +780,7 @@ fn verify_rejects_hostile_tokens_with_exit_1() {
             "padded base64",
             sign_input(
                 KEY_A,
-                &RSA_PKCS1_SHA256,
+                Hash::Sha256,
                 &format!("{}.{}", segs[0], padded(&claims)),
             ),
             vec![],
@@ -954,7 +788,7 @@ fn verify_rejects_hostile_tokens_with_exit_1() {
         ),
         (
             "characters outside base64url",
-            sign_input(KEY_A, &RSA_PKCS1_SHA256, &format!("{}.e*yJ9", segs[0])),
+            sign_input(KEY_A, Hash::Sha256, &format!("{}.e*yJ9", segs[0])),
             vec![],
             "not valid unpadded base64url",
         ),
@@ -962,7 +796,7 @@ fn verify_rejects_hostile_tokens_with_exit_1() {
             "claims not JSON",
             sign_input(
                 KEY_A,
-                &RSA_PKCS1_SHA256,
+                Hash::Sha256,
                 &format!("{}.{}", segs[0], b64("not json")),
             ),
             vec![],
@@ -1143,13 +977,7 @@ fn usage_errors_are_json_with_json() {
         &["--json", "bogus"],
         &["verify", "x.y.z", "--v1-key", "--leeway", "99999", "--json"],
     ] {
-        let r = run(sentinel().args(args));
-        assert_eq!(r.code, 2, "{r:#?}");
-        assert!(r.stdout.is_empty(), "{r:#?}");
-        assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
-        let v: Value = serde_json::from_str(&r.stderr).unwrap();
-        assert_eq!(v["error"], "usage", "{r:#?}");
-        assert_eq!(v["exit_code"], 2);
+        let v = run(sentinel().args(args)).json_usage_error();
         let message = v["message"].as_str().unwrap();
         assert!(
             !message.is_empty() && !message.starts_with("error:"),

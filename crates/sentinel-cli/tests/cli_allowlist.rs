@@ -3,61 +3,22 @@
 //! `--allow-domain` widens the list.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
 use assert_cmd::Command;
-use sentinel_mock::{Endpoint, MockClient, MockConfig, MockHandle, MockServer};
+use sentinel_mock::{Endpoint, MockHandle};
+use sentinel_testkit::cli::{self, Run, sentinel};
+use sentinel_testkit::mock;
 use serde_json::Value;
 
 const SECRET: &str = "CLI-ALLOW-SECRET-MARKER-90b3";
 
 fn mock(advertised: Option<&str>) -> MockHandle {
-    let config = MockConfig {
-        clients: vec![MockClient {
-            id: "cli-client".into(),
-            secret: SECRET.into(),
-            redirect_uris: vec!["http://127.0.0.1/callback".into()],
-        }],
-        advertised_host: advertised.map(str::to_owned),
-        ..MockConfig::default()
-    };
-    MockServer::builder()
-        .config(config)
-        .start_blocking()
-        .unwrap()
-}
-
-fn sentinel() -> Command {
-    let mut c = Command::cargo_bin("sentinel").unwrap();
-    for v in [
-        "SENTINEL_CLIENT_SECRET",
-        "SENTINEL_REFRESH_TOKEN",
-        "SENTINEL_CODE",
-        "SENTINEL_CODE_VERIFIER",
-        "RUST_LOG",
-        "NO_COLOR",
-    ] {
-        c.env_remove(v);
-    }
-    c.timeout(Duration::from_secs(60));
-    c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    let mut config = mock::marked_config("cli-client", SECRET);
+    config.advertised_host = advertised.map(str::to_owned);
+    mock::start_blocking(config)
 }
 
 fn run(c: &mut Command) -> Run {
-    let out = c.output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET));
-    r
+    cli::run(c, &[SECRET])
 }
 
 fn domain(m: &MockHandle, extra: &[&str]) -> Run {
@@ -86,17 +47,7 @@ fn a_host_outside_the_list_is_refused_and_named() {
     }
     // The client secret never goes to a refused host: nothing but the Domain API
     // was asked.
-    let r = run(sentinel()
-        .args([
-            "app-token",
-            "--account",
-            m.account(),
-            "--client-id",
-            m.client_id(),
-            "--csds",
-            &m.base_url(),
-        ])
-        .env("SENTINEL_CLIENT_SECRET", SECRET));
+    let r = run(&mut cli::with_app(&m, SECRET, &["app-token"]));
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(r.stderr.contains("sentinel.corp.example"), "{}", r.stderr);
     assert_eq!(m.count(Endpoint::AppTokenV1), 0);

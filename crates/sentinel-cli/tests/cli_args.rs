@@ -4,12 +4,13 @@
 //! read or sent; the defaults and the old spellings still hold.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
 use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sentinel_mock::{Endpoint, MockClient, MockConfig, MockHandle, MockServer};
+use sentinel_mock::{Endpoint, MockHandle};
+use sentinel_testkit::cli::{self, Run};
+use sentinel_testkit::jwt::b64;
+use sentinel_testkit::mock;
 use serde_json::Value;
 
 /// The client secret of the tests' emulator: never printed.
@@ -25,59 +26,21 @@ const APP_COMMANDS: [&str; 5] = [
 ];
 
 fn mock() -> MockHandle {
-    let config = MockConfig {
-        clients: vec![MockClient {
-            id: "cli-client".into(),
-            secret: SECRET.into(),
-            redirect_uris: vec!["http://127.0.0.1/callback".into()],
-        }],
-        ..MockConfig::default()
-    };
-    MockServer::builder()
-        .config(config)
-        .start_blocking()
-        .unwrap()
+    mock::marked_blocking("cli-client", SECRET)
 }
 
 /// The binary with a clean environment and the secret marker in
 /// SENTINEL_CLIENT_SECRET (so that a command that got past the parser would
 /// have gone on to the network).
 fn sentinel() -> Command {
-    let mut c = Command::cargo_bin("sentinel").unwrap();
-    for v in [
-        "SENTINEL_REFRESH_TOKEN",
-        "SENTINEL_CODE",
-        "SENTINEL_CODE_VERIFIER",
-        "RUST_LOG",
-        "NO_COLOR",
-    ] {
-        c.env_remove(v);
-    }
-    c.env("SENTINEL_CLIENT_SECRET", SECRET)
-        .timeout(Duration::from_secs(60));
+    let mut c = cli::sentinel();
+    c.env("SENTINEL_CLIENT_SECRET", SECRET);
     c
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 /// Runs; fails if the secret marker is anywhere in the output.
 fn run(c: &mut Command) -> Run {
-    let out = c.output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
-        "secret in output: {r:#?}"
-    );
-    r
+    cli::run(c, &[SECRET])
 }
 
 /// `args` is refused by the argument parser with `message` (clap's first line,
@@ -90,23 +53,13 @@ fn parser_refuses(args: &[&str], message: &str) {
     assert_eq!(first, format!("error: {message}"), "{args:?}: {r:#?}");
     assert!(r.stderr.contains("For more information, try '--help'."));
 
-    let r = run(sentinel().args(args).arg("--json"));
-    assert_eq!(r.code, 2, "{args:?} --json: {r:#?}");
-    assert!(r.stdout.is_empty(), "{args:?} --json: {r:#?}");
-    assert_eq!(r.stderr.lines().count(), 1, "{args:?} --json: {r:#?}");
-    let v: Value = serde_json::from_str(&r.stderr).unwrap();
-    assert_eq!(v["error"], "usage", "{args:?} --json: {r:#?}");
-    assert_eq!(v["exit_code"], 2);
+    let v = run(sentinel().args(args).arg("--json")).json_usage_error();
     // The same message; a refused choice adds what is allowed.
     let got = v["message"].as_str().unwrap();
     assert!(
         got == message || got.starts_with(&format!("{message} [possible values: ")),
         "{args:?} --json: want {message:?}, got {got:?}"
     );
-}
-
-fn b64(s: &str) -> String {
-    URL_SAFE_NO_PAD.encode(s)
 }
 
 #[test]
@@ -324,14 +277,8 @@ fn the_default_csds_is_api_liveperson_net() {
 #[test]
 fn v2_still_works_and_so_does_app_jwt_version() {
     let m = mock();
-    let app = [
-        "--account",
-        m.account(),
-        "--client-id",
-        m.client_id(),
-        "--csds",
-        &m.base_url(),
-    ];
+    let coordinates = cli::coordinates(&m);
+    let app: Vec<&str> = coordinates.iter().map(String::as_str).collect();
     let kid = |r: &Run| -> Value {
         assert_eq!(r.code, 0, "{r:#?}");
         let header = r.stdout.trim().split('.').next().unwrap();
@@ -357,21 +304,21 @@ fn v2_still_works_and_so_does_app_jwt_version() {
         (vec![], &v1_kid, Endpoint::AppTokenV1),
     ] {
         m.reset_counters();
-        let r = run(sentinel().arg("app-token").args(app).args(&flags));
+        let r = run(sentinel().arg("app-token").args(&app).args(&flags));
         assert_eq!(&kid(&r), want, "{flags:?}: {r:#?}");
         assert_eq!(m.count(endpoint), 1, "{flags:?}");
     }
 
     m.reset_counters();
     parser_refuses(
-        &[&["app-token"][..], &app, &["--app-jwt-version", "v3"]].concat(),
+        &[&["app-token"][..], &app[..], &["--app-jwt-version", "v3"]].concat(),
         "invalid value 'v3' for '--app-jwt-version <VERSION>'",
     );
     for flags in [
         &["--v2", "--app-jwt-version", "v1"][..],
         &["--v2", "--legacy-query"],
     ] {
-        let r = run(sentinel().arg("app-token").args(app).args(flags));
+        let r = run(sentinel().arg("app-token").args(&app).args(flags));
         assert_eq!(r.code, 2, "{flags:?}: {r:#?}");
         assert!(
             r.stderr.contains("cannot be used with"),
@@ -380,7 +327,7 @@ fn v2_still_works_and_so_does_app_jwt_version() {
     }
     // The value conflict clap cannot see is refused by the command, as a usage
     // error, before the secret goes anywhere.
-    let r = run(sentinel().arg("app-token").args(app).args([
+    let r = run(sentinel().arg("app-token").args(&app).args([
         "--app-jwt-version",
         "v2",
         "--legacy-query",

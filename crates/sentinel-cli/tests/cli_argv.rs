@@ -4,11 +4,10 @@
 //! error, human or `--json`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
 use assert_cmd::Command;
-use sentinel_mock::{Endpoint, MockClient, MockConfig, MockHandle, MockServer};
-use serde_json::Value;
+use sentinel_mock::{Endpoint, MockHandle};
+use sentinel_testkit::cli::{self, Run, sentinel};
+use sentinel_testkit::mock;
 
 const SECRET: &str = "CLI-ARGV-SECRET-MARKER-2f4a";
 /// Stands for a token or code given on argv; must never be printed.
@@ -16,84 +15,21 @@ const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.ARGV-TOKEN-MARKER.c2ln";
 const TOKEN2: &str = "ARGV-CODE-MARKER-Zk93";
 
 fn mock() -> MockHandle {
-    let config = MockConfig {
-        clients: vec![MockClient {
-            id: "cli-client".into(),
-            secret: SECRET.into(),
-            redirect_uris: vec!["http://127.0.0.1/callback".into()],
-        }],
-        ..MockConfig::default()
-    };
-    MockServer::builder()
-        .config(config)
-        .start_blocking()
-        .unwrap()
-}
-
-fn sentinel() -> Command {
-    let mut c = Command::cargo_bin("sentinel").unwrap();
-    for v in [
-        "SENTINEL_CLIENT_SECRET",
-        "SENTINEL_REFRESH_TOKEN",
-        "SENTINEL_CODE",
-        "SENTINEL_CODE_VERIFIER",
-        "RUST_LOG",
-        "NO_COLOR",
-    ] {
-        c.env_remove(v);
-    }
-    c.timeout(Duration::from_secs(60));
-    c
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    mock::marked_blocking("cli-client", SECRET)
 }
 
 /// Runs; fails if a marker is anywhere in the output.
 fn run(c: &mut Command) -> Run {
-    let out = c.output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    for marker in [SECRET, "ARGV-TOKEN-MARKER", "ARGV-CODE-MARKER"] {
-        assert!(
-            !r.stdout.contains(marker) && !r.stderr.contains(marker),
-            "{marker} in output: {r:#?}"
-        );
-    }
-    r
+    cli::run(c, &[SECRET, "ARGV-TOKEN-MARKER", "ARGV-CODE-MARKER"])
 }
 
 /// A usage error: exit 2, nothing on stdout; with `--json` one JSON object.
 fn usage_error(r: &Run, json: bool) {
-    assert_eq!(r.code, 2, "{r:#?}");
-    assert!(r.stdout.is_empty(), "{r:#?}");
-    if json {
-        let v: Value = serde_json::from_str(r.stderr.trim()).unwrap();
-        assert_eq!(v["error"], "usage", "{r:#?}");
-        assert_eq!(v["exit_code"], 2);
-    }
+    r.usage_error(json);
 }
 
 fn app(m: &MockHandle, args: &[&str]) -> Command {
-    let mut c = sentinel();
-    c.args(args)
-        .args([
-            "--account",
-            m.account(),
-            "--client-id",
-            m.client_id(),
-            "--csds",
-            &m.base_url(),
-        ])
-        .env("SENTINEL_CLIENT_SECRET", SECRET);
-    c
+    cli::with_app(m, SECRET, args)
 }
 
 #[test]

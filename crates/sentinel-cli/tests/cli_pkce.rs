@@ -2,78 +2,25 @@
 //! SENTINEL_CODE_VERIFIER, end to end against the embedded emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
-use std::time::Duration;
-
 use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sentinel_mock::{Endpoint, MockClient, MockConfig, MockHandle, MockServer};
+use sentinel_mock::{Endpoint, MockHandle};
+use sentinel_testkit::browser::{self, param};
+use sentinel_testkit::cli::{self, Run, located};
+use sentinel_testkit::mock;
 use serde_json::Value;
 
 const SECRET: &str = "CLI-PKCE-SECRET-MARKER-7c1e";
 
 fn mock() -> MockHandle {
-    let config = MockConfig {
-        clients: vec![MockClient {
-            id: "cli-client".into(),
-            secret: SECRET.into(),
-            redirect_uris: vec!["http://127.0.0.1/callback".into()],
-        }],
-        ..MockConfig::default()
-    };
-    MockServer::builder()
-        .config(config)
-        .start_blocking()
-        .unwrap()
-}
-
-fn sentinel() -> Command {
-    let mut c = Command::cargo_bin("sentinel").unwrap();
-    for v in [
-        "SENTINEL_CLIENT_SECRET",
-        "SENTINEL_REFRESH_TOKEN",
-        "SENTINEL_CODE",
-        "SENTINEL_CODE_VERIFIER",
-        "RUST_LOG",
-        "NO_COLOR",
-    ] {
-        c.env_remove(v);
-    }
-    c.timeout(Duration::from_secs(60));
-    c
-}
-
-/// `sentinel <args> --account .. --client-id .. --csds <mock>`.
-fn located(m: &MockHandle, args: &[&str]) -> Command {
-    let mut c = sentinel();
-    c.args(args).args([
-        "--account",
-        m.account(),
-        "--client-id",
-        m.client_id(),
-        "--csds",
-        &m.base_url(),
-    ]);
-    c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    mock::marked_blocking("cli-client", SECRET)
 }
 
 /// Runs; no output ever contains the client secret, and stderr never any of
 /// `hidden`.
 fn run(c: &mut Command, hidden: &[&str]) -> Run {
-    let out = c.output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!r.stdout.contains(SECRET) && !r.stderr.contains(SECRET));
+    let r = cli::run(c, &[SECRET]);
     for h in hidden {
         assert!(!r.stderr.contains(h), "{h} on stderr: {}", r.stderr);
     }
@@ -85,13 +32,6 @@ fn s256(verifier: &str) -> String {
         &ring::digest::SHA256,
         verifier.as_bytes(),
     ))
-}
-
-fn param(url: &str, name: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
 }
 
 /// `authorize-url --pkce --json`: (url, state, verifier).
@@ -109,25 +49,7 @@ fn authorize_pkce(m: &MockHandle) -> (String, String, String) {
 
 /// Follows the authorize URL as a browser; the callback's code.
 fn code_from_browser(m: &MockHandle, url: &str) -> String {
-    let path = url.strip_prefix(&m.base_url()).unwrap();
-    let mut s = std::net::TcpStream::connect(m.addr()).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        m.host()
-    )
-    .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    let location = resp
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("location")
-                .then(|| value.trim().to_owned())
-        })
-        .unwrap_or_else(|| panic!("{resp}"));
-    param(&location, "code").unwrap_or_else(|| panic!("{location}"))
+    browser::code_from(m, url)
 }
 
 fn exchange(m: &MockHandle, code: &str, verifier: Option<&str>, json: bool) -> Run {

@@ -2,80 +2,15 @@
 //! account, run as the built binary (in the manner of `cli.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use assert_cmd::Command;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::signature::RSA_PKCS1_SHA256;
-use sentinel_mock::{MockClient, MockConfig, MockHandle, MockServer};
+use sentinel_testkit::cli::{self, Run, sentinel};
+use sentinel_testkit::jwt::{self, Hash, KEY_A_PK8, b64, unix_now as now};
+use sentinel_testkit::mock;
 
 const SECRET: &str = "CLI-VERIFY-SECRET-MARKER-93c1";
 
-/// The committed TEST-ONLY signing key A of sentinel-proto's JWT tests.
-const KEY_A: &[u8] =
-    include_bytes!("../../sentinel-proto/testdata/jwt/test-only-rsa2048-a.pk8.der");
-
-fn pub_a_pem() -> String {
-    format!(
-        "{}/../sentinel-proto/testdata/jwt/test-only-rsa2048-a.pub.pem",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-fn sentinel() -> Command {
-    let mut c = Command::cargo_bin("sentinel").unwrap();
-    c.env_remove("SENTINEL_CLIENT_SECRET")
-        .env_remove("SENTINEL_REFRESH_TOKEN")
-        .env_remove("RUST_LOG")
-        .env_remove("NO_COLOR")
-        .timeout(Duration::from_secs(60));
-    c
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Exit `code`, nothing on stdout, one line on stderr containing `reason`.
-    fn fails(&self, code: i32, reason: &str) {
-        assert_eq!(self.code, code, "{self:#?}");
-        assert!(self.stdout.is_empty(), "stdout on failure: {self:#?}");
-        assert_eq!(self.stderr.lines().count(), 1, "{self:#?}");
-        assert!(self.stderr.starts_with("sentinel: "), "{self:#?}");
-        assert!(self.stderr.contains(reason), "want {reason:?}: {self:#?}");
-    }
-
-    fn json(&self) -> serde_json::Value {
-        assert_eq!(self.code, 0, "{self:#?}");
-        assert_eq!(self.stdout.lines().count(), 1, "{self:#?}");
-        serde_json::from_str(&self.stdout).unwrap()
-    }
-}
-
 fn run(c: &mut Command) -> Run {
-    let out = c.output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
-        "secret in output: {r:#?}"
-    );
-    r
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+    cli::run(c, &[SECRET])
 }
 
 /// An RS256 token signed with test key A, with `members` added to valid AppJWT
@@ -86,27 +21,12 @@ fn token(members: &str) -> String {
         now() - 10,
         now() + 3600
     );
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
-        URL_SAFE_NO_PAD.encode(claims)
-    );
-    let key = ring::signature::RsaKeyPair::from_pkcs8(KEY_A).unwrap();
-    let mut sig = vec![0; key.public().modulus_len()];
-    key.sign(
-        &RSA_PKCS1_SHA256,
-        &ring::rand::SystemRandom::new(),
-        input.as_bytes(),
-        &mut sig,
-    )
-    .unwrap();
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig))
+    let input = format!("{}.{}", b64(r#"{"alg":"RS256","typ":"JWT"}"#), b64(claims));
+    jwt::sign_input(KEY_A_PK8, Hash::Sha256, &input)
 }
 
 fn verify(token: &str, extra: &[&str]) -> Run {
-    run(sentinel()
-        .args(["verify", token, "--key", &pub_a_pem()])
-        .args(extra))
+    run(&mut cli::verify_with_key_a(token, extra))
 }
 
 #[test]
@@ -144,25 +64,11 @@ fn verify_aud_accepts_a_string_or_an_array() {
 
 #[test]
 fn verify_pins_an_emulator_app_jwt_to_its_account_and_client() {
-    let config = MockConfig {
-        clients: vec![MockClient {
-            id: "pinned-client".into(),
-            secret: SECRET.into(),
-            redirect_uris: vec!["http://127.0.0.1/callback".into()],
-        }],
-        ..MockConfig::default()
-    };
-    let m: MockHandle = MockServer::builder()
-        .config(config)
-        .start_blocking()
-        .unwrap();
-    let t = run(sentinel()
-        .args(["app-token", "--v2", "--account", m.account()])
-        .args(["--client-id", m.client_id(), "--csds", &m.base_url()])
-        .env("SENTINEL_CLIENT_SECRET", SECRET))
-    .stdout
-    .trim()
-    .to_owned();
+    let m = mock::marked_blocking("pinned-client", SECRET);
+    let t = run(&mut cli::with_app(&m, SECRET, &["app-token", "--v2"]))
+        .stdout
+        .trim()
+        .to_owned();
     assert_eq!(t.split('.').count(), 3, "{t}");
     let jwks = format!("{}/sentinel/well-known/jwks", m.base_url());
     let aud = format!("le{}", m.account());

@@ -77,3 +77,8 @@ pub use runtime::{
 };
 #[cfg(feature = "tokio")]
 pub use tokio_runtime::TokioRuntime;
+
+/// The workspace README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -2,17 +2,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sentinel_isahc::SentinelClient;
 use sentinel_mock::{Endpoint, Fault};
 use sentinel_proto::{
     Error,
     app_token::AppJwtVersion,
-    error::{OAuthErrorCode, TransportErrorKind},
+    error::OAuthErrorCode,
     policy::{RefreshPolicy, RetryPolicy},
     user::RedirectUri,
 };
+
+use sentinel_testkit::browser::block_on;
+use sentinel_testkit::scenario;
 
 mod common;
 use common::*;
@@ -159,11 +162,7 @@ fn faults_map_to_typed_errors_and_retries() {
 fn code_exchange_is_never_retried() {
     let m = mock();
     let c = client(&m);
-    let redirect = RedirectUri::new(REDIRECT).unwrap();
-    let code = login(&c, &redirect);
-    m.fault(Endpoint::Token, Fault::Status(503), 1);
-    assert!(c.exchange_code(&code, Some(&redirect)).is_err());
-    assert_eq!(m.count(Endpoint::Token), 1);
+    block_on(scenario::code_exchange_is_never_retried(&m, c.client()));
 }
 
 #[test]
@@ -175,16 +174,5 @@ fn timeout_is_honoured() {
         Duration::from_millis(300),
     )
     .unwrap();
-    m.fault(Endpoint::DomainApi, Fault::Delay(Duration::from_secs(3)), 1);
-    let start = Instant::now();
-    let err = c.app_token().unwrap_err();
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "took {:?}",
-        start.elapsed()
-    );
-    assert!(
-        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout),
-        "{err:?}"
-    );
+    block_on(scenario::timeout_is_honoured(&m, c.client()));
 }

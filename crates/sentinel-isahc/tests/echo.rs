@@ -5,136 +5,24 @@
 //! binary: the subscriber is process-wide.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use sentinel_client::ClientConfig;
 use sentinel_isahc::SentinelClient;
-use sentinel_mock::{EchoMode, EchoServer, MockClient, MockConfig, MockServer};
-use sentinel_proto::{
-    AccountId, AuthorizationCode, ClientId, ClientSecret, Error, Host, RefreshToken,
-    app_token::AppJwtVersion, policy::RetryPolicy, user::RedirectUri,
-};
-
-const SECRET: &str = "Echo/Client+Secret=7f3a";
-const REFRESH: &str = "Echo/Refresh+Token=91bc";
-const CODE: &str = "Echo/Auth+Code=44d0";
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn assert_clean(text: &str, secrets: &[&str]) {
-    for s in secrets {
-        let form: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
-        for f in [
-            s.to_string(),
-            form.replace('+', "%20"),
-            form.to_lowercase(),
-            s.replace('/', "\\/"),
-            s.get(..10).unwrap().to_owned(),
-            form,
-        ] {
-            assert!(!text.contains(&f), "{f:?} leaked:\n{text}");
-        }
-    }
-}
-
-fn shown(e: &Error) -> String {
-    let mut out = format!("{e}\n{e:?}\n{e:#?}\n");
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push_str(&format!("{s}\n{s:?}\n"));
-        source = s.source();
-    }
-    out
-}
-
-fn config(sentinel: &str, version: AppJwtVersion, legacy: bool) -> ClientConfig {
-    ClientConfig::new(
-        AccountId::new("123456").unwrap(),
-        ClientId::new("echo-client").unwrap(),
-        ClientSecret::new(SECRET),
-    )
-    .with_sentinel_host(Host::parse(sentinel).unwrap())
-    .with_app_jwt_version(version)
-    .with_legacy_query_credentials(legacy)
-    .with_retry(RetryPolicy::default().with_base_delay(Duration::from_millis(1)))
-}
+use sentinel_testkit::browser::block_on;
+use sentinel_testkit::scenario::{self, ECHO_CLIENT, ECHO_SECRET};
+use sentinel_testkit::{capture, mock};
 
 #[test]
 fn no_operation_shows_an_echoed_secret() {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace,isahc::wire=off"))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .try_init()
-        .unwrap();
-    let echo = EchoServer::start(EchoMode::Description).unwrap();
-    let mock = MockServer::builder()
-        .config(MockConfig {
-            clients: vec![MockClient {
-                id: "echo-client".into(),
-                secret: SECRET.into(),
-                redirect_uris: vec!["http://127.0.0.1/callback".into()],
-            }],
-            ..MockConfig::default()
-        })
-        .start_blocking()
-        .unwrap();
-    let mut errors = String::new();
-    let mut app_jwts = Vec::new();
-    for mode in [
-        EchoMode::Description,
-        EchoMode::ErrorMember,
-        EchoMode::HtmlPage,
-        EchoMode::Transient,
-    ] {
-        echo.set_mode(mode);
-        for (version, legacy) in [
-            (AppJwtVersion::V1, false),
-            (AppJwtVersion::V1, true),
-            (AppJwtVersion::V2, false),
-        ] {
-            let c = SentinelClient::new(config(&echo.base_url(), version, legacy)).unwrap();
-            errors.push_str(&shown(&c.app_token().unwrap_err()));
-        }
-        let c = SentinelClient::new(config(&echo.base_url(), AppJwtVersion::V1, false)).unwrap();
-        let redirect = RedirectUri::new("http://127.0.0.1/callback").unwrap();
-        let e = c
-            .exchange_code(&AuthorizationCode::new(CODE), Some(&redirect))
-            .unwrap_err();
-        errors.push_str(&shown(&e));
-        errors.push_str(&shown(&c.refresh(&RefreshToken::new(REFRESH)).unwrap_err()));
-        errors.push_str(&shown(&c.revoke(&RefreshToken::new(REFRESH)).unwrap_err()));
-        let c = SentinelClient::new(
-            config(&mock.base_url(), AppJwtVersion::V1, false)
-                .with_idp_host(Host::parse(&echo.base_url()).unwrap()),
-        )
-        .unwrap();
-        errors.push_str(&shown(&c.consumer_jws("consumer-1").unwrap_err()));
-        app_jwts.push(c.app_token().unwrap().value().secret().to_owned());
-    }
-    assert!(
-        echo.requests() >= 4 * 7,
-        "every request reached the echo server"
-    );
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("retrying"), "the retries were logged: {logs}");
-    let mut secrets = vec![SECRET, REFRESH, CODE];
-    secrets.extend(app_jwts.iter().map(String::as_str));
-    assert_clean(&errors, &secrets);
-    assert_clean(&logs, &secrets);
-    assert!(errors.contains("[redacted]"), "{errors}");
+    let logs = capture::install_fmt("trace,isahc::wire=off");
+    // The ConsumerJWS request carries a real AppJWT: from the emulator, on a
+    // runtime of its own.
+    let emulator = mock::marked_blocking(ECHO_CLIENT, ECHO_SECRET);
+    let blocking = |config| {
+        let c = SentinelClient::new(config).unwrap();
+        c.client().clone()
+    };
+    block_on(scenario::no_operation_shows_an_echoed_secret(
+        blocking,
+        &emulator.base_url(),
+        &logs,
+    ));
 }

@@ -8,7 +8,8 @@
 use std::sync::Mutex;
 
 use sentinel_isahc::SentinelClient;
-use sentinel_proto::user::RedirectUri;
+use sentinel_testkit::browser::block_on;
+use sentinel_testkit::scenario;
 
 mod common;
 use common::*;
@@ -37,25 +38,12 @@ fn no_secret_reaches_a_log_only_logger() {
     log::set_logger(&Capture).unwrap();
     log::set_max_level(log::LevelFilter::Trace);
     let m = mock();
-    let redirect = RedirectUri::new(REDIRECT).unwrap();
     let mut secrets = vec![SECRET.to_owned()];
     // The legacy client first: its very first request has the secret in the URI.
     let legacy = SentinelClient::new(config(&m).with_legacy_query_credentials(true)).unwrap();
     let c = client(&m);
     for c in [&legacy, &c] {
-        let (app, _) = c.fetch_app_token().unwrap();
-        secrets.push(app.secret().to_owned());
-        let code = login(c, &redirect);
-        secrets.push(code.secret().to_owned());
-        let tokens = c.exchange_code(&code, Some(&redirect)).unwrap();
-        secrets.push(tokens.access_token.secret().to_owned());
-        let rt = tokens.refresh_token.unwrap();
-        secrets.push(rt.secret().to_owned());
-        let rt2 = c.refresh(&rt).unwrap().refresh_token.unwrap();
-        secrets.push(rt2.secret().to_owned());
-        c.revoke(&rt2).unwrap();
-        let jws = c.consumer_jws("consumer-1").unwrap();
-        secrets.push(jws.secret().to_owned());
+        secrets.extend(block_on(scenario::every_operation(c.client())));
     }
     let records = RECORDS.lock().unwrap().clone();
     assert!(!records.is_empty(), "the logger captured nothing");

@@ -2,10 +2,9 @@
 //! the process-wide default, which no other test may race with.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
-
 use sentinel_mock::{Endpoint, Fault};
 use sentinel_proto::user::RedirectUri;
+use sentinel_testkit::capture;
 
 use sentinel_isahc::SentinelClient;
 
@@ -14,25 +13,9 @@ use common::*;
 
 #[test]
 fn secrets_never_reach_tracing_output() {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
     // Everything at TRACE except `isahc::wire`: isahc's documented byte-level dump
     // of the connection, which no client can filter (see the crate docs).
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace,isahc::wire=off"))
-        .with_writer(move || writer.clone())
-        .finish();
+    let (buf, subscriber) = capture::fmt_into("trace,isahc::wire=off");
     let m = mock();
     {
         tracing::subscriber::set_global_default(subscriber).unwrap();
@@ -46,7 +29,7 @@ fn secrets_never_reach_tracing_output() {
         let legacy = SentinelClient::new(config(&m).with_legacy_query_credentials(true)).unwrap();
         legacy.fetch_app_token().unwrap();
     };
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = buf.text();
     assert!(logs.contains("sentinel"), "tracing captured nothing");
     let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(SECRET)).collect();
     assert!(leaks.is_empty(), "secret in tracing output: {leaks:#?}");

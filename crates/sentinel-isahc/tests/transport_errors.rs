@@ -9,7 +9,7 @@ use sentinel_client::HttpClient;
 use sentinel_isahc::IsahcHttp;
 use sentinel_proto::error::TransportErrorKind;
 
-mod net;
+use sentinel_testkit::net;
 
 fn ready_now<F: std::future::Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
@@ -31,10 +31,7 @@ fn kind(t: &IsahcHttp, url: String) -> TransportErrorKind {
 
 #[test]
 fn a_refused_connection_is_connect() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = net::closed_port();
     let t = IsahcHttp::new(Duration::from_secs(5), Duration::from_secs(5)).unwrap();
     assert_eq!(
         kind(&t, format!("http://127.0.0.1:{port}/")),
@@ -45,7 +42,7 @@ fn a_refused_connection_is_connect() {
 #[test]
 fn a_timeout_after_connecting_is_timeout() {
     let rt = net::runtime();
-    let addr = net::silent_server(&rt);
+    let addr = rt.block_on(net::silent_server());
     let t = IsahcHttp::new(Duration::from_secs(5), Duration::from_millis(300)).unwrap();
     assert_eq!(
         kind(&t, format!("http://{addr}/")),

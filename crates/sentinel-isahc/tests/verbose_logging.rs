@@ -7,159 +7,37 @@
 //! makes isahc turn on curl's verbose mode for every request.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use isahc::config::Configurable;
-use sentinel_client::ClientConfig;
 use sentinel_isahc::SentinelClient;
-use sentinel_mock::{MockClient, MockConfig, MockServer};
-use sentinel_proto::{Host, user::RedirectUri};
-use tracing::field::{Field, Visit};
-use tracing_log::NormalizeEvent;
-use tracing_subscriber::layer::{Context, SubscriberExt};
+use sentinel_proto::Host;
+use sentinel_testkit::browser::block_on;
+use sentinel_testkit::capture::{Capture, Record};
+use sentinel_testkit::{mock, net, scenario};
 
 mod common;
-mod net;
-use common::{REDIRECT, SECRET, login};
+use common::{CLIENT_ID, SECRET};
 
-/// One captured record: level, target, and every field's value.
-#[derive(Clone, Debug)]
-struct Record {
-    level: tracing::Level,
-    target: String,
-    text: String,
-}
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<Record>>>);
-
-struct Fields<'a>(&'a mut String);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, " {}={value:?}", field.name());
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        let _ = write!(self.0, " {}={value}", field.name());
-    }
-}
-
-impl Capture {
-    fn push(&self, meta: &tracing::Metadata<'_>, record: &dyn Fn(&mut Fields<'_>)) {
-        let mut text = String::new();
-        record(&mut Fields(&mut text));
-        self.0.lock().unwrap().push(Record {
-            level: *meta.level(),
-            target: meta.target().to_owned(),
-            text,
-        });
-    }
-}
-
-impl<S> tracing_subscriber::Layer<S> for Capture
-where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-{
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        // A `log` record bridged by LogTracer: keep its own target.
-        let normalized = event.normalized_metadata();
-        let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
-        self.push(meta, &|f| event.record(f));
-    }
-    fn on_new_span(
-        &self,
-        attrs: &tracing::span::Attributes<'_>,
-        _: &tracing::span::Id,
-        _: Context<'_, S>,
-    ) {
-        self.push(attrs.metadata(), &|f| attrs.record(f));
-    }
-    fn on_record(
-        &self,
-        id: &tracing::span::Id,
-        values: &tracing::span::Record<'_>,
-        ctx: Context<'_, S>,
-    ) {
-        if let Some(span) = ctx.span(id) {
-            self.push(span.metadata(), &|f| values.record(f));
-        }
-    }
-}
-
-/// Runs every credential-bearing operation, body and legacy query form; returns
-/// the secrets seen.
-fn every_operation(config: ClientConfig, http: Option<isahc::HttpClient>) -> Vec<String> {
-    let redirect = RedirectUri::new(REDIRECT).unwrap();
-    let legacy_config = config.clone().with_legacy_query_credentials(true);
-    let (c, legacy) = match http {
-        Some(http) => (
-            SentinelClient::with_http_client(config, http.clone()),
-            SentinelClient::with_http_client(legacy_config, http),
-        ),
-        None => (
-            SentinelClient::new(config).unwrap(),
-            SentinelClient::new(legacy_config).unwrap(),
-        ),
-    };
+/// Every credential-bearing operation, body and legacy query form, through
+/// `make`'s clients; returns the secrets seen.
+fn every_operation(make: impl Fn(bool) -> SentinelClient) -> Vec<String> {
     let mut secrets = vec![SECRET.to_owned()];
-    let app = c.app_token().unwrap();
-    secrets.push(app.value().secret().to_owned());
-    let (legacy_app, _) = legacy.fetch_app_token().unwrap();
-    secrets.push(legacy_app.secret().to_owned());
-    let code = login(&c, &redirect);
-    secrets.push(code.secret().to_owned());
-    let tokens = c.exchange_code(&code, Some(&redirect)).unwrap();
-    secrets.push(tokens.access_token.secret().to_owned());
-    let rt = tokens.refresh_token.unwrap();
-    secrets.push(rt.secret().to_owned());
-    let renewed = c.refresh(&rt).unwrap();
-    secrets.push(renewed.access_token.secret().to_owned());
-    let rt2 = renewed.refresh_token.unwrap();
-    secrets.push(rt2.secret().to_owned());
-    let code2 = login(&legacy, &redirect);
-    secrets.push(code2.secret().to_owned());
-    let legacy_tokens = legacy.exchange_code(&code2, Some(&redirect)).unwrap();
-    let rt3 = legacy_tokens.refresh_token.unwrap();
-    secrets.push(rt3.secret().to_owned());
-    let rt4 = legacy.refresh(&rt3).unwrap().refresh_token.unwrap();
-    secrets.push(rt4.secret().to_owned());
-    legacy.revoke(&rt4).unwrap();
-    c.revoke(&rt2).unwrap();
-    // Sent with `Authorization: <AppJWT>`.
-    let jws = c.consumer_jws("consumer-1").unwrap();
-    secrets.push(jws.secret().to_owned());
+    for legacy in [false, true] {
+        secrets.extend(block_on(scenario::every_operation(make(legacy).client())));
+    }
     secrets
 }
 
 #[test]
 fn no_secret_below_trace_and_only_isahc_wire_at_trace() {
-    let capture = Capture::default();
-    tracing::subscriber::set_global_default(
-        tracing_subscriber::registry()
-            .with(capture.clone())
-            .with(tracing_subscriber::filter::LevelFilter::TRACE),
-    )
-    .unwrap();
-    tracing_log::LogTracer::init().unwrap();
+    let capture = Capture::install_global();
     assert!(log::log_enabled!(target: "isahc", log::Level::Trace));
 
     let rt = net::runtime();
-    let m = rt
-        .block_on(
-            MockServer::builder()
-                .config(MockConfig {
-                    clients: vec![MockClient {
-                        id: "blocking-client".into(),
-                        secret: SECRET.into(),
-                        redirect_uris: vec![REDIRECT.into()],
-                    }],
-                    ..MockConfig::default()
-                })
-                .start(),
-        )
-        .unwrap();
-    let front = net::tls_front(&rt, m.addr());
+    let m = rt.block_on(mock::marked(CLIENT_ID, SECRET));
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let front = rt.block_on(net::tls_front(provider, &[b"h2", b"http/1.1"], m.addr()));
 
     // HTTPS through a caller's client that trusts the test CA and, like any
     // default isahc client, would negotiate HTTP/2.
@@ -174,21 +52,24 @@ fn no_secret_below_trace_and_only_isahc_wire_at_trace() {
         .tls_config(tls)
         .build()
         .unwrap();
-    let https = Host::parse(&format!("https://localhost:{}", front.addr.port())).unwrap();
-    let https_config = common::config(&m)
-        .with_sentinel_host(https.clone())
-        .with_idp_host(https);
-    let mut secrets = every_operation(https_config, Some(http));
+    let https = Host::parse(&front.base_url()).unwrap();
+    let mut secrets = every_operation(|legacy| {
+        let config = common::config(&m)
+            .with_sentinel_host(https.clone())
+            .with_idp_host(https.clone())
+            .with_legacy_query_credentials(legacy);
+        SentinelClient::with_http_client(config, http.clone())
+    });
 
     // Plain HTTP/1.1, the crate's own client.
-    secrets.extend(every_operation(common::config(&m), None));
+    secrets.extend(every_operation(|legacy| {
+        let config = common::config(&m).with_legacy_query_credentials(legacy);
+        SentinelClient::new(config).unwrap()
+    }));
 
-    let records = capture.0.lock().unwrap().clone();
-    let leaks: Vec<&Record> = records
-        .iter()
-        .filter(|r| secrets.iter().any(|s| r.text.contains(s.as_str())))
-        .collect();
-    let bad: Vec<&&Record> = leaks
+    let records = capture.records();
+    let leaks = capture.holding(&secrets);
+    let bad: Vec<&Record> = leaks
         .iter()
         .filter(|r| r.level != tracing::Level::TRACE || r.target != "isahc::wire")
         .collect();

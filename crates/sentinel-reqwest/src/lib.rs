@@ -12,10 +12,6 @@ use sentinel_proto::Error;
 
 pub use http::ReqwestHttp;
 
-/// The workspace README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
 pub use sentinel_client::TokioRuntime;
 
 /// An async Sentinel client over reqwest. Cheap to clone; clones share caches.
@@ -75,6 +71,11 @@ impl SentinelClient {
         Ok(Self {
             inner: Client::new(config, ReqwestHttp::from_builder(builder)?, TokioRuntime),
         })
+    }
+
+    /// The client underneath (to clone, or to pass where a `Client` is taken).
+    pub fn client(&self) -> &Client<ReqwestHttp, TokioRuntime> {
+        &self.inner
     }
 }
 

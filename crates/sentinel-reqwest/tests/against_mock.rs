@@ -9,11 +9,13 @@ use sentinel_proto::jwt::JwtError;
 use sentinel_proto::{
     Error,
     app_token::AppJwtVersion,
-    error::{BodyError, OAuthErrorCode, TransportErrorKind},
+    error::{BodyError, OAuthErrorCode},
     policy::{RefreshPolicy, RetryPolicy},
     user::RedirectUri,
 };
 use sentinel_reqwest::SentinelClient;
+
+use sentinel_testkit::scenario;
 
 mod common;
 use common::*;
@@ -325,13 +327,7 @@ async fn tokens_from_an_unknown_key_or_expired_fail_verification() {
 #[tokio::test]
 async fn code_exchange_is_never_retried() {
     let m = mock().await;
-    let c = client(&m);
-    let redirect = RedirectUri::new(REDIRECT).unwrap();
-    let code = login(&c, &redirect).await;
-    m.fault(Endpoint::Token, Fault::Status(503), 1);
-    let err = c.exchange_code(&code, Some(&redirect)).await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
-    assert_eq!(m.count(Endpoint::Token), 1);
+    scenario::code_exchange_is_never_retried(&m, client(&m).client()).await;
 }
 
 #[tokio::test]
@@ -367,24 +363,10 @@ async fn refresh_is_retried_and_a_failure_keeps_the_old_token_usable() {
 #[tokio::test]
 async fn timeout_is_honoured() {
     let m = mock().await;
-    let c = SentinelClient::with_timeouts(
-        config(&m).with_retry(RetryPolicy::never()),
-        Duration::from_secs(5),
-        Duration::from_millis(300),
-    )
-    .unwrap();
-    m.fault(Endpoint::DomainApi, Fault::Delay(Duration::from_secs(3)), 1);
-    let start = Instant::now();
-    let err = c.app_token().await.unwrap_err();
-    assert!(
-        start.elapsed() < Duration::from_secs(2),
-        "took {:?}",
-        start.elapsed()
-    );
-    assert!(
-        matches!(&err, Error::Transport(t) if t.kind() == TransportErrorKind::Timeout),
-        "{err:?}"
-    );
+    let no_retry = config(&m).with_retry(RetryPolicy::never());
+    let (connect, total) = (Duration::from_secs(5), Duration::from_millis(300));
+    let c = SentinelClient::with_timeouts(no_retry, connect, total).unwrap();
+    scenario::timeout_is_honoured(&m, c.client()).await;
 }
 
 #[tokio::test]

@@ -2,54 +2,35 @@
 //! the process-wide default, which no other test may race with.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
-
 use sentinel_mock::{Endpoint, Fault};
 use sentinel_proto::user::RedirectUri;
+use sentinel_testkit::capture;
 
 mod common;
 use common::*;
 
 #[test]
 fn secrets_never_reach_tracing_output() {
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let (code_text, rt_text) = {
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let m = mock().await;
-            let c = client(&m);
-            m.fault(Endpoint::AppTokenV1, Fault::Status(500), 1);
-            c.app_token().await.unwrap();
-            let redirect = RedirectUri::new(REDIRECT).unwrap();
-            let code = login(&c, &redirect).await;
-            let t = c.exchange_code(&code, Some(&redirect)).await.unwrap();
-            let rt = t.refresh_token.unwrap();
-            c.revoke(&rt).await.unwrap();
-            let _ = c.refresh(&rt).await.unwrap_err();
-            (code.secret().to_owned(), rt.secret().to_owned())
-        })
-    };
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let (buf, subscriber) = capture::fmt_into("trace");
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (code_text, rt_text) = rt.block_on(async {
+        let m = mock().await;
+        let c = client(&m);
+        m.fault(Endpoint::AppTokenV1, Fault::Status(500), 1);
+        c.app_token().await.unwrap();
+        let redirect = RedirectUri::new(REDIRECT).unwrap();
+        let code = login(&c, &redirect).await;
+        let t = c.exchange_code(&code, Some(&redirect)).await.unwrap();
+        let rt = t.refresh_token.unwrap();
+        c.revoke(&rt).await.unwrap();
+        let _ = c.refresh(&rt).await.unwrap_err();
+        (code.secret().to_owned(), rt.secret().to_owned())
+    });
+    let logs = buf.text();
     assert!(
         logs.contains("sentinel"),
         "tracing captured nothing: {logs}"

@@ -9,7 +9,7 @@ use sentinel_client::HttpClient;
 use sentinel_proto::error::TransportErrorKind;
 use sentinel_reqwest::ReqwestHttp;
 
-mod net;
+use sentinel_testkit::net;
 
 fn transport(connect_timeout: Duration, timeout: Duration) -> ReqwestHttp {
     let builder = reqwest::Client::builder()
@@ -30,10 +30,7 @@ async fn kind(t: &ReqwestHttp, url: String) -> TransportErrorKind {
 
 #[tokio::test]
 async fn a_refused_connection_is_connect() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = net::closed_port();
     let t = transport(Duration::from_secs(5), Duration::from_secs(5));
     assert_eq!(
         kind(&t, format!("http://127.0.0.1:{port}/")).await,

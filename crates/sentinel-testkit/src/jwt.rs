@@ -51,10 +51,33 @@ pub enum Hash {
     Sha512,
 }
 
+/// A file of sentinel-proto's JWT fixtures (`testdata/jwt/`), by absolute path:
+/// for the tests that hand a key file to the `sentinel` binary.
+pub fn fixture(name: &str) -> String {
+    format!(
+        "{}/../sentinel-proto/testdata/jwt/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// The real time, in seconds since the epoch (for tokens a binary checks
+/// against its own clock).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 /// Signs the already-encoded `header_b64.payload_b64` with a test key.
 pub fn sign_segments(pk8: &[u8], hash: Hash, header_b64: &str, payload_b64: &str) -> String {
+    sign_input(pk8, hash, &format!("{header_b64}.{payload_b64}"))
+}
+
+/// Signs `input`, whatever it is (`header.payload` or not), with a test key, and
+/// appends `.signature`.
+pub fn sign_input(pk8: &[u8], hash: Hash, input: &str) -> String {
     let kp = RsaKeyPair::from_pkcs8(pk8).unwrap();
-    let input = format!("{header_b64}.{payload_b64}");
     let mut sig = vec![0u8; kp.public().modulus_len()];
     let enc = match hash {
         Hash::Sha256 => &signature::RSA_PKCS1_SHA256,
