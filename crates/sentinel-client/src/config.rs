@@ -266,4 +266,22 @@ impl ClientConfig {
         self.jwt.pin_app_jwt_tenant = on;
         self
     }
+
+    /// Accepts ID tokens only with this `iss`, instead of either documented
+    /// spelling ([`ID_TOKEN_ISSUERS`](sentinel_proto::jwt::ID_TOKEN_ISSUERS):
+    /// LivePerson's pages disagree on the case).
+    ///
+    /// ```
+    /// # use sentinel_client::ClientConfig;
+    /// # use sentinel_proto::{AccountId, ClientId, ClientSecret};
+    /// let config = ClientConfig::new(AccountId::new("123456")?, ClientId::new("c")?,
+    ///     ClientSecret::new("s")).with_id_token_issuer("sentinel");
+    /// # let _ = config;
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
+    /// ```
+    #[must_use]
+    pub fn with_id_token_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.jwt.id_token_issuer = Some(issuer.into());
+        self
+    }
 }

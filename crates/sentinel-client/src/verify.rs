@@ -36,6 +36,7 @@ pub(crate) struct VerifyConfig {
     pub(crate) max_backoff: Duration,
     pub(crate) leeway: Duration,
     pub(crate) pin_app_jwt_tenant: bool,
+    pub(crate) id_token_issuer: Option<String>,
 }
 
 impl Default for VerifyConfig {
@@ -48,6 +49,7 @@ impl Default for VerifyConfig {
             max_backoff: DEFAULT_JWKS_MAX_BACKOFF,
             leeway: sentinel_proto::jwt::DEFAULT_LEEWAY,
             pin_app_jwt_tenant: true,
+            id_token_issuer: None,
         }
     }
 }
@@ -194,11 +196,17 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         )
     }
 
-    /// Verifies an ID token against the JWKS: issuer `sentinel`, audience this
-    /// client id, `exp` required.
+    /// Verifies an ID token against the JWKS: issuer `sentinel` or `Sentinel`
+    /// (LivePerson's pages disagree; pin one with
+    /// [`ClientConfig::with_id_token_issuer`](crate::ClientConfig::with_id_token_issuer)),
+    /// audience this client id, `exp` required.
     pub async fn verify_id_token(&self, token: &IdToken) -> Result<IdTokenClaims, Error> {
-        let validation = Validation::id_token(self.inner.config.client_id.as_str())
-            .with_leeway(self.inner.config.jwt.leeway);
+        let cfg = &self.inner.config;
+        let mut validation =
+            Validation::id_token(cfg.client_id.as_str()).with_leeway(cfg.jwt.leeway);
+        if let Some(iss) = &cfg.jwt.id_token_issuer {
+            validation = validation.with_issuer(iss.as_str());
+        }
         self.verify_with_jwks(token.secret(), &validation)
             .await
             .map_err(|e| self.redact_token_error(e))

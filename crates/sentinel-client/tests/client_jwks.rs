@@ -639,3 +639,37 @@ fn a_token_echoing_the_client_secret_in_its_claims_does_not_show_it() {
         assert!(shown.contains("[redacted]"), "{shown}");
     }
 }
+
+#[test]
+fn id_tokens_of_either_documented_issuer_spelling_verify_unless_one_is_pinned() {
+    let id_token = |iss: &str| {
+        sentinel_proto::IdToken::new(sign_a(
+            "test-a",
+            &format!(
+                r#"{{"sub":"u1","aud":"cid","iss":"{iss}","iat":{},"exp":{},"is_admin":false,"is_lpa":true}}"#,
+                NOW - 10,
+                NOW + 600
+            ),
+        ))
+    };
+    let sim = Sim::new(keys_a());
+    let client = Client::new(config(), sim.clone(), sim.clone());
+    for iss in ["sentinel", "Sentinel"] {
+        assert!(
+            run1(&sim, client.verify_id_token(&id_token(iss))).is_ok(),
+            "{iss}"
+        );
+    }
+    assert!(run1(&sim, client.verify_id_token(&id_token("SENTINEL"))).is_err());
+    let pinned = Client::new(
+        config().with_id_token_issuer("sentinel"),
+        sim.clone(),
+        sim.clone(),
+    );
+    assert!(run1(&sim, pinned.verify_id_token(&id_token("sentinel"))).is_ok());
+    let err = run1(&sim, pinned.verify_id_token(&id_token("Sentinel"))).unwrap_err();
+    assert!(
+        matches!(err, Error::Jwt(JwtError::WrongIssuer { .. })),
+        "{err:?}"
+    );
+}

@@ -98,9 +98,19 @@ fn v1_style_app_jwt_verifies() {
     let t = sign_json(KEY_A_PK8, Hash::Sha256, APP_HEADER, &app_claims());
     let c: AppJwtClaims = verify(&t, &keys, &Validation::app_jwt(), now()).unwrap();
     assert_eq!(c.azp.as_deref(), Some("my-client-id"));
-    // The ID-token preset refuses it: wrong issuer (case matters).
+    // The ID-token preset refuses it: it accepts both issuer spellings (see
+    // ID_TOKEN_ISSUERS), so the AppJWT's audience is what gives it away...
     assert_eq!(
         verify::<AppJwtClaims>(&t, &keys, &Validation::id_token("my-client-id"), now()),
+        Err(JwtError::WrongAudience {
+            expected: vec!["my-client-id".into()],
+            found: vec!["le81823118".into()]
+        })
+    );
+    // ...and with the issuer pinned, the issuer (case matters).
+    let pinned = Validation::id_token("my-client-id").with_issuer("sentinel");
+    assert_eq!(
+        verify::<AppJwtClaims>(&t, &keys, &pinned, now()),
         Err(JwtError::WrongIssuer {
             expected: "sentinel".into(),
             found: "Sentinel".into()
@@ -257,4 +267,58 @@ fn v2_jwks_rotation_through_cache() {
     assert!(verify_with_cache(&forged, t2, &published).is_err());
     assert!(verify_with_cache(&tb, t2, &published).is_ok());
     assert_eq!(fetches.get(), 3);
+}
+
+#[test]
+fn id_tokens_accept_exactly_the_two_documented_issuer_spellings() {
+    let token = |iss: &str| {
+        sign_a(
+            "test-a",
+            &format!(
+                r#"{{"sub":"u1","aud":"cid","iss":"{iss}","iat":{},"exp":{}}}"#,
+                NOW - 10,
+                NOW + 600
+            ),
+        )
+    };
+    let v = sentinel_proto::jwt::Validation::id_token("cid");
+    for iss in ["sentinel", "Sentinel"] {
+        assert!(
+            sentinel_proto::jwt::verify::<serde_json::Value>(&token(iss), &keys_a(), &v, now())
+                .is_ok(),
+            "{iss}"
+        );
+    }
+    for iss in [
+        "SENTINEL",
+        "sentinel ",
+        " Sentinel",
+        "sentinel2",
+        "Sentinel.",
+        "sentineL",
+    ] {
+        let err =
+            sentinel_proto::jwt::verify::<serde_json::Value>(&token(iss), &keys_a(), &v, now())
+                .unwrap_err();
+        assert!(
+            matches!(err, sentinel_proto::jwt::JwtError::WrongIssuer { .. }),
+            "{iss}: {err:?}"
+        );
+    }
+    // A caller that pins one spelling gets exactly that one.
+    let pinned = sentinel_proto::jwt::Validation::id_token("cid").with_issuer("sentinel");
+    assert!(
+        sentinel_proto::jwt::verify::<serde_json::Value>(
+            &token("Sentinel"),
+            &keys_a(),
+            &pinned,
+            now()
+        )
+        .is_err()
+    );
+    // AppJWTs stay `Sentinel` only.
+    assert_eq!(
+        sentinel_proto::jwt::Validation::app_jwt().issuers(),
+        ["Sentinel"]
+    );
 }

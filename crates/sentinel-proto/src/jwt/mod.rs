@@ -56,7 +56,7 @@ pub use fetch::parse_jwks_response;
 pub use jwks::{DEFAULT_MAX_JWKS_KEYS, DEFAULT_MAX_JWKS_LEN, JwksLimits};
 pub use keys::{KeySet, LIVEPERSON_V1_KID, LIVEPERSON_V1_SPKI_BASE64, RsaPublicKey};
 pub use validation::{
-    APP_JWT_AUDIENCE_PREFIX, APP_JWT_ISSUER, DEFAULT_LEEWAY, ID_TOKEN_ISSUER, Validation,
-    app_jwt_audience,
+    APP_JWT_AUDIENCE_PREFIX, APP_JWT_ISSUER, DEFAULT_LEEWAY, ID_TOKEN_ISSUER, ID_TOKEN_ISSUERS,
+    Validation, app_jwt_audience,
 };
 pub use verify::verify;

@@ -15,8 +15,16 @@ use crate::UnixTime;
 /// `iss` of Sentinel's AppJWTs (capital S).
 pub const APP_JWT_ISSUER: &str = "Sentinel";
 
-/// `iss` of Sentinel's ID tokens (lowercase).
+/// `iss` of Sentinel's ID tokens as the token-request page and its sample give it
+/// (lowercase).
 pub const ID_TOKEN_ISSUER: &str = "sentinel";
+
+/// The `iss` values accepted in ID tokens unless the caller pins one: LivePerson's
+/// pages disagree (one version says `sentinel` and its sample carries it, another
+/// says `Sentinel`, with a sample bearing the very same signature bytes, so one
+/// of the two was edited by hand), and a verifier that guesses wrong rejects every
+/// real login. Exactly these two spellings, compared exactly; nothing else.
+pub const ID_TOKEN_ISSUERS: [&str; 2] = ["sentinel", "Sentinel"];
 
 /// Prefix of the `aud` of Sentinel's AppJWTs: `le` and the account id, e.g.
 /// `le123456` for account `123456` (see [`app_jwt_audience`]).
@@ -65,7 +73,8 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 pub struct Validation {
     algorithms: AlgorithmSet,
     leeway: Duration,
-    issuer: Option<String>,
+    /// Accepted `iss` values; empty: not checked.
+    issuers: Vec<String>,
     audiences: Vec<String>,
     authorized_party: Option<String>,
     max_token_len: usize,
@@ -83,7 +92,7 @@ impl Validation {
         Self {
             algorithms: AlgorithmSet::RS256,
             leeway: DEFAULT_LEEWAY,
-            issuer: None,
+            issuers: Vec::new(),
             audiences: Vec::new(),
             authorized_party: None,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
@@ -106,18 +115,37 @@ impl Validation {
             .with_authorized_party(client_id)
     }
 
-    /// For Sentinel ID tokens: as [`new`](Self::new), `iss` must be
-    /// [`ID_TOKEN_ISSUER`] (`"sentinel"`) and `aud` must contain `client_id`.
+    /// For Sentinel ID tokens: as [`new`](Self::new), `iss` must be one of
+    /// [`ID_TOKEN_ISSUERS`] (`"sentinel"` or `"Sentinel"`, see there why both) and
+    /// `aud` must contain `client_id`. Pin one with [`with_issuer`](Self::with_issuer).
+    ///
+    /// ```
+    /// use sentinel_proto::jwt::Validation;
+    /// let v = Validation::id_token("cid");
+    /// assert_eq!(v.issuers(), ["sentinel", "Sentinel"]);
+    /// assert_eq!(v.with_issuer("sentinel").issuers(), ["sentinel"]);
+    /// ```
     pub fn id_token(client_id: impl Into<String>) -> Self {
         Self::new()
-            .with_issuer(ID_TOKEN_ISSUER)
+            .with_issuers(ID_TOKEN_ISSUERS)
             .with_audience(client_id)
     }
 
-    /// Requires `iss` to equal `issuer` (case-sensitive).
+    /// Requires `iss` to equal `issuer` (case-sensitive), and nothing else.
     #[must_use]
     pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
+        self.issuers = vec![issuer.into()];
+        self
+    }
+
+    /// Requires `iss` to equal one of `issuers` (each case-sensitive).
+    #[must_use]
+    pub fn with_issuers<I, S>(mut self, issuers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.issuers = issuers.into_iter().map(Into::into).collect();
         self
     }
 
@@ -185,9 +213,17 @@ impl Validation {
         self.leeway
     }
 
-    /// The required issuer, if any.
+    /// The required issuer, when exactly one is.
     pub fn issuer(&self) -> Option<&str> {
-        self.issuer.as_deref()
+        match self.issuers.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
+    }
+
+    /// The accepted issuers (empty: `iss` not checked).
+    pub fn issuers(&self) -> &[String] {
+        &self.issuers
     }
 
     /// The accepted audiences (empty: `aud` not checked).
@@ -230,13 +266,13 @@ impl Validation {
                 });
             }
         }
-        if let Some(expected) = &self.issuer {
+        if !self.issuers.is_empty() {
             match reg.iss {
                 StrClaim::Absent => return Err(missing("iss")),
                 StrClaim::Invalid => return Err(invalid("iss")),
-                StrClaim::Str(found) if found != expected.as_str() => {
+                StrClaim::Str(found) if !self.issuers.iter().any(|i| *i == found) => {
                     return Err(JwtError::WrongIssuer {
-                        expected: expected.clone(),
+                        expected: self.issuers.join(" or "),
                         found: echo(&found),
                     });
                 }
@@ -381,9 +417,21 @@ mod tests {
         assert_eq!(check(&v, ok), Ok(()));
         let arr = r#"{"exp":2000000000,"iss":"sentinel","aud":["x","client-1"]}"#;
         assert_eq!(check(&v, arr), Ok(()));
-        let wrong_iss = r#"{"exp":2000000000,"iss":"Sentinel","aud":"client-1"}"#;
+        // Both documented spellings by default; another is refused, naming both.
+        let other_spelling = r#"{"exp":2000000000,"iss":"Sentinel","aud":"client-1"}"#;
+        assert_eq!(check(&v, other_spelling), Ok(()));
+        let wrong_iss = r#"{"exp":2000000000,"iss":"SENTINEL","aud":"client-1"}"#;
         assert_eq!(
             check(&v, wrong_iss),
+            Err(JwtError::WrongIssuer {
+                expected: "sentinel or Sentinel".into(),
+                found: "SENTINEL".into()
+            })
+        );
+        // Pinned: exactly one.
+        let pinned = Validation::id_token("client-1").with_issuer("sentinel");
+        assert_eq!(
+            check(&pinned, other_spelling),
             Err(JwtError::WrongIssuer {
                 expected: "sentinel".into(),
                 found: "Sentinel".into()
