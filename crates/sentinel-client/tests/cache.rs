@@ -59,7 +59,7 @@ fn empty_cache_hands_out_one_ticket() {
 
 #[test]
 fn fresh_then_refresh_ahead_then_expired() {
-    let cache = Cache::new(RefreshPolicy::default());
+    let cache = Cache::new(RefreshPolicy::default().with_margin_percent(10));
     fill(&cache, t(1000), 7, 3600);
     // Renewed in the last max(60 s, 360 s) = 360 s.
     assert_eq!(name(&cache.poll(t(1000 + 3239))), "Ready");
@@ -71,6 +71,14 @@ fn fresh_then_refresh_ahead_then_expired() {
     // Past expiry the value is never served.
     assert!(cache.get(t(1000 + 3600)).is_none());
     assert_eq!(name(&cache.poll(t(1000 + 3600))), "Renew");
+}
+
+#[test]
+fn by_default_a_one_hour_value_is_renewed_in_its_second_half() {
+    let cache = Cache::new(RefreshPolicy::default());
+    fill(&cache, t(0), 7, 3600);
+    assert_eq!(name(&cache.poll(t(1799))), "Ready");
+    assert_eq!(name(&cache.poll(t(1800))), "RefreshAhead");
 }
 
 #[test]

@@ -118,7 +118,7 @@ fn refresh_ahead_renews_and_keeps_serving() {
     let fake = Fake::new(normal);
     let client = Client::new(config(), fake.clone(), fake.clone());
     pollster::block_on(client.app_token()).unwrap();
-    fake.advance(3600 - 300); // inside the last 10 %
+    fake.advance(3600 - 300); // inside the last half
     pollster::block_on(client.app_token()).unwrap();
     let token_requests = fake
         .paths()
@@ -126,7 +126,7 @@ fn refresh_ahead_renews_and_keeps_serving() {
         .filter(|p| p.ends_with("/app/token"))
         .count();
     assert_eq!(token_requests, 2);
-    fake.advance(3000); // past the first token's expiry, not the renewed one's
+    fake.advance(1000); // past the first token's expiry, not the renewed one's renewal
     pollster::block_on(client.app_token()).unwrap();
     let token_requests = fake
         .paths()
@@ -477,5 +477,53 @@ fn app_jwt_v2_is_requested_as_livepersons_own_clients_do() {
             *seen.lock().unwrap(),
             [(path.to_owned(), query.map(str::to_owned))]
         );
+    }
+}
+
+#[test]
+fn a_25_minute_outage_from_minute_31_fails_no_caller() {
+    // LivePerson renews a 1-hour AppJWT 30 minutes ahead and keeps using the old
+    // one while renewals fail: Sentinel down from minute 31 to minute 56 must go
+    // unnoticed by every caller.
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fake = flapping(Arc::clone(&down), || json(503, "<html>down</html>"));
+    let client = Client::new(config(), fake.clone(), fake.clone());
+    let first = pollster::block_on(client.app_token()).unwrap();
+    fake.advance(31 * 60);
+    down.store(true, Ordering::SeqCst);
+    for minute in 31..=70 {
+        if minute == 56 {
+            down.store(false, Ordering::SeqCst);
+        }
+        for _ in 0..60 {
+            let token = pollster::block_on(client.app_token()).unwrap();
+            assert!(
+                token.expires_at() > fake.now(),
+                "an expired token at minute {minute}"
+            );
+            fake.advance(1);
+        }
+    }
+    let now = pollster::block_on(client.app_token()).unwrap();
+    assert!(
+        now.expires_at() > first.expires_at(),
+        "renewed after the outage"
+    );
+}
+
+#[test]
+fn renewing_at_half_life_outlasts_an_outage_longer_than_the_old_margin() {
+    // Callers every second from issue; Sentinel down from minute 31 to minute 66,
+    // past the first token's expiry. Renewed at minute 30 (half its life), the
+    // token in use outlives the outage; renewed in its last 10 %, it would not.
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fake = flapping(Arc::clone(&down), || json(503, "<html>down</html>"));
+    let client = Client::new(config(), fake.clone(), fake.clone());
+    for second in 0..70 * 60 {
+        down.store((31 * 60..66 * 60).contains(&second), Ordering::SeqCst);
+        let token = pollster::block_on(client.app_token())
+            .unwrap_or_else(|e| panic!("a caller failed at second {second}: {e}"));
+        assert!(token.expires_at() > fake.now());
+        fake.advance(1);
     }
 }

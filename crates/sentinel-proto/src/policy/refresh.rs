@@ -10,18 +10,25 @@ use crate::time::UnixTime;
 /// When a value is renewed ahead of its expiry.
 ///
 /// The value is renewed once less than `max(min_margin, lifetime × fraction)`
-/// remains: by default `max(60 s, 10 %)`.
+/// remains: by default `max(60 s, 50 %)`, so a one-hour AppJWT is renewed 30
+/// minutes before it expires, as LivePerson's own clients do, and a Sentinel
+/// outage of up to half its lifetime goes unnoticed: the cached token keeps being
+/// served while renewals fail.
 ///
 /// ```
 /// use std::time::Duration;
 /// use sentinel_proto::UnixTime;
 /// use sentinel_proto::policy::RefreshPolicy;
 /// let p = RefreshPolicy::default();
-/// // A one-hour token is renewed in its last 6 minutes.
+/// // A one-hour token is renewed in its last 30 minutes.
 /// let at = p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(3600));
-/// assert_eq!(at, UnixTime::from_secs(3600 - 360));
-/// // A ten-minute token in its last minute.
-/// assert_eq!(p.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(600)), UnixTime::from_secs(540));
+/// assert_eq!(at, UnixTime::from_secs(1800));
+/// assert_eq!(p.margin(Duration::from_secs(3600)), Duration::from_secs(1800));
+/// // A one-minute token at once: the 60 s floor.
+/// assert_eq!(p.margin(Duration::from_secs(60)), Duration::from_secs(60));
+/// // The older, later schedule: the last 10 %.
+/// let late = p.with_margin_percent(10);
+/// assert_eq!(late.refresh_at(UnixTime::from_secs(0), UnixTime::from_secs(3600)), UnixTime::from_secs(3240));
 /// ```
 ///
 /// After a failed renewal, no new one starts for a cool-down: 1 s after the first
@@ -45,7 +52,7 @@ impl Default for RefreshPolicy {
     fn default() -> Self {
         Self {
             min_margin: Duration::from_secs(60),
-            margin_percent: 10,
+            margin_percent: 50,
             fallback_lifetime: Duration::from_secs(300),
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(60),
@@ -156,11 +163,15 @@ impl RefreshPolicy {
         self.fallback_lifetime
     }
 
+    /// How long before its expiry a value of `lifetime` is renewed.
+    pub fn margin(&self, lifetime: Duration) -> Duration {
+        let fraction = lifetime * u32::from(self.margin_percent) / 100;
+        self.min_margin.max(fraction)
+    }
+
     /// When a value obtained at `obtained` and expiring at `expires` should be renewed.
     pub fn refresh_at(&self, obtained: UnixTime, expires: UnixTime) -> UnixTime {
-        let lifetime = expires.duration_since(obtained);
-        let fraction = lifetime * u32::from(self.margin_percent) / 100;
-        let margin = self.min_margin.max(fraction);
+        let margin = self.margin(expires.duration_since(obtained));
         expires.saturating_sub(margin).max(obtained)
     }
 }
