@@ -2,7 +2,11 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sentinel_fuzz::{checks, response};
-use sentinel_proto::{Error, error::OAuthError, response::{MAX_BODY_BYTES, success_body}};
+use sentinel_proto::{
+    Error,
+    error::OAuthError,
+    response::{MAX_BODY_BYTES, success_body},
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some(mut resp) = response::from_input(data) else {

@@ -3,7 +3,10 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use sentinel_fuzz::{checks, response};
-use sentinel_proto::{response::{MAX_BODY_BYTES, success_body}, user::parse_revoke_response};
+use sentinel_proto::{
+    response::{MAX_BODY_BYTES, success_body},
+    user::parse_revoke_response,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some(resp) = response::from_input(data) else {

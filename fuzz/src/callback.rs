@@ -2,7 +2,10 @@
 //! guarantee about them.
 
 use arbitrary::Arbitrary;
-use sentinel_proto::{AuthorizationCode, user::{CallbackError, State}};
+use sentinel_proto::{
+    AuthorizationCode,
+    user::{CallbackError, State},
+};
 
 use crate::{MARKER, has_marker, shown};
 

@@ -3,7 +3,11 @@
 use std::net::IpAddr;
 
 use http::{Response, StatusCode, header};
-use sentinel_proto::{Error, Host, Scheme, UnixTime, error::{BodyError, OAuthError, RetryAfter}, response::MAX_BODY_BYTES};
+use sentinel_proto::{
+    Error, Host, Scheme, UnixTime,
+    error::{BodyError, OAuthError, RetryAfter},
+    response::MAX_BODY_BYTES,
+};
 
 use crate::{NOW, has_marker, shown};
 

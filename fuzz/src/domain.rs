@@ -2,7 +2,10 @@
 
 use arbitrary::Arbitrary;
 use http::Response;
-use sentinel_proto::{AccountId, Error, Host, Scheme, domain::{DomainApi, ServiceList}};
+use sentinel_proto::{
+    AccountId, Error, Host, Scheme,
+    domain::{DomainApi, ServiceList},
+};
 
 use crate::checks::check_host;
 use crate::json::{Shape, shape};
@@ -75,7 +78,9 @@ pub fn check_service(
 ) {
     crate::checks::check_outcome(resp, r);
     let expected = (|| {
-        if !resp.status().is_success() || resp.body().len() > sentinel_proto::response::MAX_BODY_BYTES {
+        if !resp.status().is_success()
+            || resp.body().len() > sentinel_proto::response::MAX_BODY_BYTES
+        {
             return None;
         }
         let body = match shape(resp.body(), &["service", "account", "baseURI"]) {

@@ -7,7 +7,9 @@ use arbitrary::Arbitrary;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use sentinel_proto::UnixTime;
-use sentinel_proto::jwt::{ Algorithm, AlgorithmSet, Claims, JwtError, KeySet, RsaPublicKey, Validation, };
+use sentinel_proto::jwt::{
+    Algorithm, AlgorithmSet, Claims, JwtError, KeySet, RsaPublicKey, Validation,
+};
 
 use crate::NOW;
 use crate::json::{Doc, Key, Known, Scalar, Value, push_str};
@@ -210,10 +212,13 @@ pub fn claims_ok(
             }
         }
     }
-    if let Some(iss) = v.issuer()
-        && claims.get("iss").and_then(|i| i.as_str()) != Some(iss)
-    {
-        return Err("iss");
+    // Any of the accepted issuers, compared exactly (the ID-token preset accepts
+    // two spellings).
+    if !v.issuers().is_empty() {
+        let iss = claims.get("iss").and_then(|i| i.as_str());
+        if !iss.is_some_and(|i| v.issuers().iter().any(|a| a == i)) {
+            return Err("iss");
+        }
     }
     if !v.audiences().is_empty() {
         let found: Vec<&str> = match claims.get("aud") {
