@@ -32,10 +32,11 @@ pub struct SentinelClient {
 }
 
 impl SentinelClient {
-    /// A client with its own isahc client: default timeouts, no redirects, system
-    /// proxies except to loopback hosts.
-    pub fn new(config: ClientConfig) -> Result<Self, Error> {
-        Self::with_timeouts(config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT)
+    /// A client over the caller's own `isahc::HttpClient`, which keeps its TLS,
+    /// timeout and proxy settings except for the three every request of this
+    /// crate overrides: no redirect, HTTP/1.1 only, no proxy to a loopback host.
+    pub fn with_http_client(config: ClientConfig, http: isahc::HttpClient) -> Self {
+        Self::over(config, IsahcHttp::with_http_client(http))
     }
 
     /// A client with its own isahc client and the given timeouts.
@@ -44,19 +45,21 @@ impl SentinelClient {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, Error> {
-        let http = IsahcHttp::new(connect_timeout, timeout)?;
-        Ok(Self {
-            inner: BlockingClient::new(config, http, ThreadRuntime),
-        })
+        Ok(Self::over(
+            config,
+            IsahcHttp::new(connect_timeout, timeout)?,
+        ))
     }
 
-    /// A client over the caller's own `isahc::HttpClient`, which keeps its TLS,
-    /// timeout and proxy settings except for the three every request of this
-    /// crate overrides: no redirect, HTTP/1.1 only, no proxy to a loopback host.
-    pub fn with_http_client(config: ClientConfig, http: isahc::HttpClient) -> Self {
-        Self {
-            inner: BlockingClient::new(config, IsahcHttp::with_http_client(http), ThreadRuntime),
-        }
+    /// A client with its own isahc client: default timeouts, no redirects, system
+    /// proxies except to loopback hosts.
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        Self::with_timeouts(config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT)
+    }
+
+    fn over(config: ClientConfig, http: IsahcHttp) -> Self {
+        let inner = BlockingClient::new(config, http, ThreadRuntime);
+        Self { inner }
     }
 }
 

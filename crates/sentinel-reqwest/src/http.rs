@@ -83,8 +83,8 @@ impl HttpClient for ReqwestHttp {
                 break;
             }
         }
-        let head = || TransportError::new(TransportErrorKind::Other, "unreadable response head");
-        out.body(body).map_err(|_| head())
+        out.body(body)
+            .map_err(|_| TransportError::new(TransportErrorKind::Other, "unreadable response head"))
     }
 }
 
@@ -93,10 +93,9 @@ fn build_err(e: reqwest::Error) -> TransportError {
         .with_source(e.without_url())
 }
 
-/// Classifies a reqwest error, without its URL (a legacy request has the secret
-/// in it). `Connect` promises that nothing was sent (a refresh is retried only
-/// then), so it comes first: a connect timeout is both `is_connect` and
-/// `is_timeout`; any other timeout may have come after the request went out.
+/// Classifies a reqwest error, without its URL (a legacy request has the secret in
+/// it). `Connect` (nothing sent: a refresh may be retried) comes first, as a connect
+/// timeout is also `is_timeout`; any other timeout may follow the request.
 fn map_err(e: reqwest::Error) -> TransportError {
     let kind = if e.is_connect() {
         TransportErrorKind::Connect

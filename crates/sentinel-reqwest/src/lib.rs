@@ -11,7 +11,6 @@ use sentinel_client::{Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIM
 use sentinel_proto::Error;
 
 pub use http::ReqwestHttp;
-
 pub use sentinel_client::TokioRuntime;
 
 /// An async Sentinel client over reqwest. Cheap to clone; clones share caches.
