@@ -68,6 +68,7 @@ pub(crate) fn required<'a>(
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
