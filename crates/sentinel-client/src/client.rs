@@ -293,7 +293,8 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     }
 
     /// Sends what `build` makes and parses it with `parse`, retrying transient
-    /// failures of retryable operations as the retry policy says.
+    /// failures of retryable operations as the retry policy says. `build` is a
+    /// pure request builder: called again, it makes the same request.
     pub(crate) async fn execute<T>(
         &self,
         op: Operation,
@@ -306,10 +307,6 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         let mut attempt = 1;
         loop {
             let request = build()?;
-            // Taken before sending: whatever the server says back is cut of every
-            // secret this request carried before anyone can display or log it.
-            let redactor = Redactor::from_request(&request)
-                .with_secret(self.inner.config.client_secret.secret());
             let span = tracing::debug_span!(
                 "sentinel",
                 op = op.as_str(),
@@ -326,7 +323,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
             .await;
             let err = match result {
                 Ok(v) => return Ok(v),
-                Err(e) => e.redact(&redactor),
+                Err(e) => e.redact(&self.redactor(&build)),
             };
             match policy.backoff(op, attempt, &err, runtime.now(), runtime.random()) {
                 Some(delay) => {
@@ -340,6 +337,16 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
                 }
             }
         }
+    }
+
+    /// The secrets of the request `build` makes (rebuilt, as the one sent is
+    /// gone), and the client secret: whatever the server said back is cut of
+    /// them before anyone can display or log it. Only failures pay for this.
+    fn redactor(&self, build: impl Fn() -> Result<Request<Vec<u8>>, Error>) -> Redactor {
+        let from_request = build()
+            .map(|r| Redactor::from_request(&r))
+            .unwrap_or_default();
+        from_request.with_secret(self.inner.config.client_secret.secret())
     }
 
     /// Serves `cache`, renewing it through `fetch` by one caller at a time.
