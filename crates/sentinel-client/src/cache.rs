@@ -213,29 +213,23 @@ impl<T, E: Clone> RenewingCache<T, E> {
         flight.failures = 0;
     }
 
-    fn finish(&self, outcome: Option<Result<Arc<Cached<T>>, E>>) {
-        self.finish_with(outcome, None);
-    }
-
     /// `cool_down`: for a failure, when it happened, the server's `Retry-After`
     /// and the jitter.
-    fn finish_with(
+    fn finish(
         &self,
         outcome: Option<Result<Arc<Cached<T>>, E>>,
         cool_down: Option<(UnixTime, Option<Duration>, u64)>,
     ) {
         {
             let mut flight = self.lock();
-            match &outcome {
-                Some(Ok(c)) => {
+            match (&outcome, cool_down) {
+                (Some(Ok(c)), _) => {
                     self.inner.current.store(Some(Arc::clone(c)));
                     flight.failures = 0;
                     flight.cool_down_until = None;
                     flight.last_error = None;
                 }
-                Some(Err(e)) => {
-                    let (now, retry_after, random) =
-                        cool_down.unwrap_or((UnixTime::default(), None, 0));
+                (Some(Err(e)), Some((now, retry_after, random))) => {
                     flight.failures = flight.failures.saturating_add(1);
                     let delay =
                         self.inner
@@ -244,7 +238,8 @@ impl<T, E: Clone> RenewingCache<T, E> {
                     flight.cool_down_until = Some(now.saturating_add(delay));
                     flight.last_error = Some(e.clone());
                 }
-                None => {}
+                // Abandoned: no outcome, no cool-down.
+                _ => {}
             }
             flight.renewing = false;
             flight.generation = flight.generation.wrapping_add(1);
@@ -290,7 +285,7 @@ impl<T, E: Clone> Renewal<T, E> {
     ) -> E {
         self.done = true;
         self.cache
-            .finish_with(Some(Err(error.clone())), Some((now, retry_after, random)));
+            .finish(Some(Err(error.clone())), Some((now, retry_after, random)));
         error
     }
 
@@ -303,8 +298,7 @@ impl<T, E: Clone> Renewal<T, E> {
         let policy = self.cache.inner.policy;
         let outcome = result
             .map(|(value, expiry)| Arc::new(Cached::new(value, self.started, expiry, &policy)));
-        self.cache
-            .finish_with(Some(outcome.clone()), Some(cool_down));
+        self.cache.finish(Some(outcome.clone()), Some(cool_down));
         outcome
     }
 }
@@ -312,7 +306,7 @@ impl<T, E: Clone> Renewal<T, E> {
 impl<T, E: Clone> Drop for Renewal<T, E> {
     fn drop(&mut self) {
         if !self.done {
-            self.cache.finish(None);
+            self.cache.finish(None, None);
         }
     }
 }

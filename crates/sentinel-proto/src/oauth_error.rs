@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::body_json::{Field, MapOnly};
-use crate::redact::Redactor;
+use crate::redact::{Redactor, sanitize};
 
 /// Longest `error_description` kept; the rest is cut.
 const MAX_DESCRIPTION: usize = 512;
@@ -244,12 +244,6 @@ fn cap_whole_markers(s: &str, max: usize) -> &str {
         }
         _ => capped,
     }
-}
-
-/// Server text goes into error messages and logs: strip what could forge or hide
-/// log lines.
-fn sanitize(s: &str, max: usize) -> (String, bool) {
-    crate::redact::sanitize(s, max)
 }
 
 impl std::fmt::Display for OAuthError {

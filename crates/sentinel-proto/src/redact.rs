@@ -193,19 +193,13 @@ impl Redactor {
     /// [`scrub`](Self::scrub) for a body that may not be UTF-8: secrets are found
     /// as bytes.
     pub fn scrub_bytes(&self, bytes: &[u8], truncated: bool) -> Vec<u8> {
-        match std::str::from_utf8(bytes) {
-            Ok(s) if truncated => self.scrub_truncated(s).into_bytes(),
-            Ok(s) => self.scrub(s).into_owned().into_bytes(),
-            // Lossy conversion keeps every ASCII secret findable; the replaced
-            // bytes were not text anyway.
-            Err(_) => {
-                let s = String::from_utf8_lossy(bytes);
-                if truncated {
-                    self.scrub_truncated(&s).into_bytes()
-                } else {
-                    self.scrub(&s).into_owned().into_bytes()
-                }
-            }
+        // Lossy (and borrowed when the bytes are UTF-8): every ASCII secret stays
+        // findable, and the replaced bytes were not text anyway.
+        let text = String::from_utf8_lossy(bytes);
+        if truncated {
+            self.scrub_truncated(&text).into_bytes()
+        } else {
+            self.scrub(&text).into_owned().into_bytes()
         }
     }
 }
@@ -231,8 +225,8 @@ fn forms(secret: &str) -> Vec<String> {
         .to_owned();
     let mut out = vec![
         secret.to_owned(),
-        form.to_ascii_lowercase_hex(),
-        percent.to_ascii_lowercase_hex(),
+        lowercase_hex(&form),
+        lowercase_hex(&percent),
         // Java's JSON writers escape `/`.
         json.replace('/', "\\/"),
         html_escape(secret),
@@ -245,28 +239,22 @@ fn forms(secret: &str) -> Vec<String> {
     out
 }
 
-trait LowerHex {
-    fn to_ascii_lowercase_hex(&self) -> String;
-}
-
-impl LowerHex for String {
-    /// `%2F` → `%2f`: both spellings are the same octet (RFC 3986 §2.1).
-    fn to_ascii_lowercase_hex(&self) -> String {
-        let mut out = String::with_capacity(self.len());
-        let mut hex_left = 0;
-        for c in self.chars() {
-            if c == '%' {
-                hex_left = 2;
-                out.push(c);
-            } else if hex_left > 0 {
-                hex_left -= 1;
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.push(c);
-            }
+/// `%2F` → `%2f`: both spellings are the same octet (RFC 3986 §2.1).
+fn lowercase_hex(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut hex_left = 0;
+    for c in s.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
         }
-        out
     }
+    out
 }
 
 fn html_escape(s: &str) -> String {
