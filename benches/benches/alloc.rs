@@ -24,11 +24,12 @@ use sentinel_benches::{
     ACCOUNT, APP_JWT_KID, TEST_KEY_SPKI, all_services_body, app_jwt, app_token_response_body,
     key_pair, now_secs, token_response_body,
 };
-use sentinel_client::{RenewingCache, cache::Poll};
+use sentinel_client::{Client, ClientConfig, RenewingCache, ThreadRuntime, cache::Poll};
+use sentinel_proto::error::TransportError;
 use sentinel_proto::jwt::{AppJwtClaims, KeySet, RsaPublicKey, Validation, verify};
 use sentinel_proto::{
-    AccountId, AppJwt, Host, UnixTime,
-    app_token::parse_app_token_response,
+    AccountId, AppJwt, ClientId, ClientSecret, Host, Sentinel, UnixTime,
+    app_token::{AppJwtVersion, parse_app_token_response},
     domain::DomainApi,
     policy::{Expiry, RefreshPolicy},
     user::parse_token_response,
@@ -273,6 +274,36 @@ fn main() {
         matches!(cache.poll(now), Poll::Ready(_))
     });
     t.measure("cached token read", "arc_clone", move || Arc::clone(value));
+
+    // The request path of the client, in memory: build, send through a closure
+    // that answers at once, parse, with the spans and the retry loop around it;
+    // the floor is the pure build and parse of the same request and answer.
+    let answer = keep(app_token_response_body(iat));
+    let http = move |_: http::Request<Vec<u8>>| {
+        let body = answer.clone();
+        async move { Ok::<_, TransportError>(http::Response::new(body)) }
+    };
+    let config = ClientConfig::new(
+        AccountId::new(ACCOUNT).unwrap(),
+        ClientId::new("bench-client").unwrap(),
+        ClientSecret::new("bench-secret"),
+    )
+    .with_sentinel_host(Host::americas());
+    let client = keep(Client::new(config, http, ThreadRuntime));
+    t.measure("fetch AppJWT (in memory)", "sentinel_client", move || {
+        pollster::block_on(client.fetch_app_token()).unwrap()
+    });
+    let sentinel = keep(Sentinel::new(
+        Host::americas(),
+        AccountId::new(ACCOUNT).unwrap(),
+        ClientId::new("bench-client").unwrap(),
+        ClientSecret::new("bench-secret"),
+    ));
+    t.measure("fetch AppJWT (in memory)", "floor_build_parse", move || {
+        let request = sentinel.app_token_request(AppJwtVersion::V1).unwrap();
+        drop(request);
+        parse_app_token_response(&http::Response::new(answer.clone())).unwrap()
+    });
 
     match only.as_deref() {
         Some("list") => println!("{}", t.names().join("\n")),
