@@ -12,6 +12,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 
+use crate::own_thread;
+
 /// Form members that carry no secret, so [`EchoMode::ErrorMember`] skips them.
 const PUBLIC: &[&str] = &[
     "grant_type",
@@ -79,41 +81,23 @@ impl EchoServer {
             requests: AtomicUsize::new(0),
         });
         let (tx, mut rx) = watch::channel(false);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let state = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("sentinel-echo".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(listener.local_addr());
-                    let app = axum::Router::new().fallback(answer).with_state(state);
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async move {
-                            let _ = rx.wait_for(|s| *s).await;
-                        })
-                        .await;
-                });
-            })?;
-        let addr = ready_rx
-            .recv()
-            .map_err(|_| std::io::Error::other("the echo server thread died"))??;
+        let (addr, thread) = own_thread::spawn("sentinel-echo", 0, move |ready| async move {
+            let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+                Ok(l) => l,
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                    return;
+                }
+            };
+            let _ = ready.send(listener.local_addr());
+            let app = axum::Router::new().fallback(answer).with_state(state);
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                })
+                .await;
+        })?;
         Ok(Self {
             shared,
             addr,

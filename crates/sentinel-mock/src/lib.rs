@@ -87,6 +87,7 @@ mod echo;
 mod endpoint;
 mod fault;
 mod keys;
+mod own_thread;
 mod routes;
 mod server;
 mod state;
@@ -250,37 +251,19 @@ impl MockBuilder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn start_blocking(self) -> std::io::Result<MockHandle> {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("sentinel-mock".into())
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
+        let (mut handle, thread) =
+            own_thread::spawn("sentinel-mock", 2, move |ready| async move {
+                match self.start().await {
+                    Ok(handle) => {
+                        let mut stopped = handle.shutdown.subscribe();
+                        let _ = ready.send(Ok(handle));
+                        let _ = stopped.wait_for(|s| *s).await;
+                    }
                     Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
+                        let _ = ready.send(Err(e));
                     }
-                };
-                rt.block_on(async move {
-                    match self.start().await {
-                        Ok(handle) => {
-                            let mut stopped = handle.shutdown.subscribe();
-                            let _ = ready_tx.send(Ok(handle));
-                            let _ = stopped.wait_for(|s| *s).await;
-                        }
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                        }
-                    }
-                });
+                }
             })?;
-        let mut handle = ready_rx
-            .recv()
-            .map_err(|_| std::io::Error::other("the emulator thread died"))??;
         handle.thread = Some(thread);
         Ok(handle)
     }
