@@ -207,7 +207,7 @@ fn domain_failures_exit_3() {
         "--service",
         "nope",
     ]))
-    .fails(3, "404");
+    .fails(3, "the Domain API lists no service `nope`");
     run(sentinel().args(["domain", "--account", "999", "--csds", &m.base_url()])).fails(3, "404");
 
     // As JSON on stderr.

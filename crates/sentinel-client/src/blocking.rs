@@ -5,14 +5,17 @@ use std::ops::Deref;
 
 use http::{Request, Response};
 use sentinel_proto::jwt::{AppJwtClaims, IdTokenClaims, KeySet};
-use sentinel_proto::policy::Expiry;
+use std::sync::Arc;
+
+use sentinel_proto::domain::ServiceList;
+use sentinel_proto::policy::{Cached, Expiry};
 use sentinel_proto::user::{PkceChallenge, RedirectUri, State, TokenResponse};
 use sentinel_proto::{
     AppJwt, AuthorizationCode, CodeVerifier, ConsumerJws, Error, Host, IdToken, RefreshToken,
     Sentinel,
 };
 
-use crate::client::{CachedAppJwt, Client};
+use crate::client::{CachedAppJwt, CachedConsumerJws, Client};
 use crate::config::ClientConfig;
 use crate::runtime::{HttpClient, Runtime, ThreadRuntime};
 
@@ -114,8 +117,10 @@ blocking! {
     fn sentinel(&self) -> Result<Sentinel, Error>;
     /// [`Client::idp_host`], blocking.
     fn idp_host(&self) -> Result<Host, Error>;
-    /// [`Client::discover`], blocking.
-    fn discover(&self, service: &str) -> Result<Host, Error>;
+    /// [`Client::service`], blocking.
+    fn service(&self, service: &str) -> Result<Host, Error>;
+    /// [`Client::services`], blocking.
+    fn services(&self) -> Result<Arc<Cached<ServiceList>>, Error>;
     /// [`Client::app_token`], blocking.
     fn app_token(&self) -> Result<CachedAppJwt, Error>;
     /// [`Client::fetch_app_token`], blocking.
@@ -133,7 +138,9 @@ blocking! {
     /// [`Client::revoke`], blocking.
     fn revoke(&self, refresh_token: &RefreshToken) -> Result<(), Error>;
     /// [`Client::consumer_jws`], blocking.
-    fn consumer_jws(&self, ext_consumer_id: &str) -> Result<ConsumerJws, Error>;
+    fn consumer_jws(&self, ext_consumer_id: &str) -> Result<CachedConsumerJws, Error>;
+    /// [`Client::fetch_consumer_jws`], blocking.
+    fn fetch_consumer_jws(&self, ext_consumer_id: &str) -> Result<(ConsumerJws, Expiry), Error>;
     /// [`Client::jwks`], blocking.
     fn jwks(&self) -> Result<KeySet, Error>;
     /// [`Client::verify_app_token`], blocking.

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use http::{Request, Response};
 use sentinel_proto::app_token::{AppJwtVersion, parse_app_token_response};
 use sentinel_proto::consumer::{Idp, parse_consumer_jws_response};
-use sentinel_proto::domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL};
+use sentinel_proto::domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
 use sentinel_proto::error::BodyError;
-use sentinel_proto::policy::{Cached, Expiry, Operation, RefreshPolicy};
+use sentinel_proto::policy::{Cached, Expiry, Operation};
 use sentinel_proto::user::{
     RedirectUri, State, TokenResponse, parse_revoke_response, parse_token_response,
 };
@@ -21,11 +21,16 @@ use tracing::Instrument;
 
 use crate::cache::{Outcome, Poll, Renewal, RenewingCache};
 use crate::config::ClientConfig;
+use crate::consumers::ConsumerCache;
+use crate::discovery::DomainCache;
 use crate::runtime::{HttpClient, Runtime};
 use crate::verify;
 
 /// A cached AppJWT with its lifetime.
 pub type CachedAppJwt = Arc<Cached<AppJwt>>;
+
+/// A cached ConsumerJWS with its lifetime.
+pub type CachedConsumerJws = Arc<Cached<ConsumerJws>>;
 
 /// A Sentinel client over an [`HttpClient`] on a [`Runtime`]. Cheap to clone;
 /// clones share caches.
@@ -77,23 +82,58 @@ pub(crate) struct Inner<H, R> {
     pub(crate) runtime: R,
     pub(crate) config: ClientConfig,
     domain: DomainApi,
-    sentinel: RenewingCache<Sentinel, Error>,
-    idp: RenewingCache<Host, Error>,
+    services: RenewingCache<ServiceList, Error>,
     app_jwt: RenewingCache<AppJwt, Error>,
+    consumers: ConsumerCache,
     pub(crate) keys: verify::Keys,
 }
 
 impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// A client with `config`, sending through `http`, on `runtime`.
     pub fn new(config: ClientConfig, http: H, runtime: R) -> Self {
-        let ttl = RefreshPolicy::ttl(config.domain_ttl);
+        let domains = DomainCache::new(config.domain_ttl, config.domain_max_stale);
+        Self::with_domain_cache(config, http, runtime, &domains)
+    }
+
+    /// A client that keeps its account's Domain API answer in `domains`, shared
+    /// with the other clients given it (their TTLs are the cache's, not their
+    /// configs').
+    ///
+    /// ```
+    /// use sentinel_client::{Client, ClientConfig, DomainCache, ThreadRuntime};
+    /// use sentinel_proto::{AccountId, ClientId, ClientSecret};
+    /// # use sentinel_proto::error::TransportError;
+    /// let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    /// let count = requests.clone();
+    /// let http = move |req: http::Request<Vec<u8>>| {
+    ///     count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    ///     assert_eq!(req.uri().path(), "/api/account/123456/service/baseURI.json");
+    ///     async { Ok::<_, TransportError>(http::Response::new(br#"{"baseURIs":[
+    ///         {"service":"sentinel","account":"123456","baseURI":"va.sentinel.liveperson.net"}]}"#.to_vec())) }
+    /// };
+    /// let domains = DomainCache::default();
+    /// let config = |id| Ok::<_, sentinel_proto::error::InputError>(ClientConfig::new(
+    ///     AccountId::new("123456")?, ClientId::new(id)?, ClientSecret::new("secret")));
+    /// let a = Client::with_domain_cache(config("app-a")?, http.clone(), ThreadRuntime, &domains);
+    /// let b = Client::with_domain_cache(config("app-b")?, http, ThreadRuntime, &domains);
+    /// pollster::block_on(a.service("sentinel"))?;
+    /// pollster::block_on(b.service("sentinel"))?;
+    /// assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_domain_cache(
+        config: ClientConfig,
+        http: H,
+        runtime: R,
+        domains: &DomainCache,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 domain: DomainApi::new(config.csds.clone(), config.account.clone())
                     .with_allowed_domains(&config.allowed_domains),
-                sentinel: RenewingCache::new(ttl),
-                idp: RenewingCache::new(ttl),
+                services: domains.list(&config.csds, &config.account),
                 app_jwt: RenewingCache::new(config.refresh),
+                consumers: ConsumerCache::new(config.refresh, config.consumer_jws_capacity),
                 keys: verify::Keys::new(&config.jwt),
                 http,
                 runtime,
@@ -123,19 +163,10 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         Ok(self.inner.http.send(request).await?)
     }
 
-    /// The Sentinel context (host, account, credentials): the configured host, or
-    /// the one the Domain API names, cached for the Domain API TTL.
+    /// The Sentinel context (host, account, credentials) on the host of
+    /// [`Client::service`]`("sentinel")`.
     pub async fn sentinel(&self) -> Result<Sentinel, Error> {
-        if let Some(h) = &self.inner.config.sentinel_host {
-            return Ok(self.sentinel_at(h.clone()));
-        }
-        let cached = self
-            .cached(&self.inner.sentinel, |c| async move {
-                let host = c.discover(SERVICE_SENTINEL).await?;
-                Ok((c.sentinel_at(host), Expiry::default()))
-            })
-            .await?;
-        Ok(cached.value().clone())
+        Ok(self.sentinel_at(self.service(SERVICE_SENTINEL).await?))
     }
 
     fn sentinel_at(&self, host: Host) -> Sentinel {
@@ -149,27 +180,41 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         .with_version(cfg.api_version)
     }
 
-    /// The Identity Provider host: configured, or discovered and cached.
+    /// The Identity Provider host: [`Client::service`]`("idp")`.
     pub async fn idp_host(&self) -> Result<Host, Error> {
-        if let Some(h) = &self.inner.config.idp_host {
-            return Ok(h.clone());
-        }
-        let cached = self
-            .cached(&self.inner.idp, |c| async move {
-                Ok((c.discover(SERVICE_IDP).await?, Expiry::default()))
-            })
-            .await?;
-        Ok(cached.value().clone())
+        self.service(SERVICE_IDP).await
     }
 
-    /// Asks the Domain API for `service`'s host (uncached).
-    pub async fn discover(&self, service: &str) -> Result<Host, Error> {
-        let domain = &self.inner.domain;
-        self.execute(
-            Operation::DomainApi,
-            || domain.service_request(service),
-            |r| domain.parse_service(r, service),
-        )
+    /// The host of any service of the account (`sentinel`, `idp`,
+    /// `asyncMessagingEnt`, `agentVep`, ...): the one configured with
+    /// [`ClientConfig::with_service_host`], else the one the account's
+    /// all-services list names ([`Client::services`]). A service the list lacks
+    /// is [`BodyError::ServiceNotFound`]; a host outside the allow-list,
+    /// [`BodyError::HostNotAllowed`].
+    pub async fn service(&self, service: &str) -> Result<Host, Error> {
+        if let Some(h) = self.inner.config.service_host(service) {
+            return Ok(h.clone());
+        }
+        self.services().await?.value().host(service)
+    }
+
+    /// The account's all-services list from the Domain API: one request, cached
+    /// for the Domain API TTL and renewed in the background after it; served
+    /// stale while renewals fail, up to the configured bound (see
+    /// [`ClientConfig::with_domain_max_stale`]). Hosts are checked against the
+    /// allow-list when read.
+    pub async fn services(&self) -> Result<Arc<Cached<ServiceList>>, Error> {
+        self.cached(&self.inner.services, |c| async move {
+            let domain = &c.inner.domain;
+            let list = c
+                .execute(
+                    Operation::DomainApi,
+                    || domain.all_services_request(),
+                    |r| domain.parse_all_services(r),
+                )
+                .await?;
+            Ok((list, Expiry::default()))
+        })
         .await
     }
 
@@ -276,20 +321,49 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         .await
     }
 
-    /// A ConsumerJWS for `ext_consumer_id`, authorised by the cached AppJWT.
-    pub async fn consumer_jws(&self, ext_consumer_id: &str) -> Result<ConsumerJws, Error> {
-        let app = self.app_token().await?;
-        let idp = self.idp_host().await?;
-        let account = &self.inner.config.account;
-        self.execute(
-            Operation::ConsumerJws,
-            || {
-                Idp::new(idp.clone(), account.clone())
-                    .consumer_jws_request(app.value(), ext_consumer_id)
-            },
-            parse_consumer_jws_response,
-        )
+    /// A ConsumerJWS for `ext_consumer_id`, authorised by the cached AppJWT, and
+    /// cached per consumer as the AppJWT is: one request in flight per consumer,
+    /// renewed ahead of expiry, the cached one served while renewals fail. It
+    /// lives for the configured TTL ([`ClientConfig::with_consumer_jws_ttl`]),
+    /// or to its own `exp` if earlier; beyond the configured number of consumers
+    /// the least recently used is dropped. Renewing the AppJWT keeps it: the
+    /// two are not tied (see [`ClientConfig::with_consumer_jws_ttl`]).
+    pub async fn consumer_jws(&self, ext_consumer_id: &str) -> Result<CachedConsumerJws, Error> {
+        let cache = self.inner.consumers.entry(ext_consumer_id);
+        let id: Arc<str> = Arc::from(ext_consumer_id);
+        self.cached(&cache, move |c| {
+            let id = Arc::clone(&id);
+            async move { c.fetch_consumer_jws(&id).await }
+        })
         .await
+    }
+
+    /// Forgets the cached ConsumerJWS of `ext_consumer_id` (e.g. after a service
+    /// refused it).
+    pub fn invalidate_consumer_jws(&self, ext_consumer_id: &str) {
+        self.inner.consumers.remove(ext_consumer_id);
+    }
+
+    /// Requests a new ConsumerJWS for `ext_consumer_id`, bypassing its cache (the
+    /// AppJWT still comes from the cache).
+    pub async fn fetch_consumer_jws(
+        &self,
+        ext_consumer_id: &str,
+    ) -> Result<(ConsumerJws, Expiry), Error> {
+        let app = self.app_token().await?;
+        let idp = Idp::new(self.idp_host().await?, self.inner.config.account.clone());
+        let jws = self
+            .execute(
+                Operation::ConsumerJws,
+                || idp.consumer_jws_request(app.value(), ext_consumer_id),
+                parse_consumer_jws_response,
+            )
+            .await?;
+        let exp = jwt_exp(jws.secret());
+        Ok((
+            jws,
+            Expiry::new(Some(self.inner.config.consumer_jws_ttl), exp),
+        ))
     }
 
     /// Sends what `build` makes and parses it with `parse`, retrying transient

@@ -1,11 +1,13 @@
 //! How a [`Client`](crate::Client) is set up.
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use sentinel_proto::ApiVersion;
 use sentinel_proto::ClientSecret;
 use sentinel_proto::Host;
 use sentinel_proto::app_token::AppJwtVersion;
+use sentinel_proto::domain::{SERVICE_IDP, SERVICE_SENTINEL};
 use sentinel_proto::jwt::KeySet;
 use sentinel_proto::policy::RefreshPolicy;
 use sentinel_proto::policy::RetryPolicy;
@@ -33,36 +35,42 @@ pub struct ClientConfig {
     pub(crate) client_id: ClientId,
     pub(crate) client_secret: ClientSecret,
     pub(crate) csds: Host,
-    pub(crate) sentinel_host: Option<Host>,
-    pub(crate) idp_host: Option<Host>,
+    /// Hosts the caller chose per service, looked up before the Domain API.
+    pub(crate) service_hosts: Vec<(String, Host)>,
     pub(crate) api_version: ApiVersion,
     pub(crate) app_jwt_version: AppJwtVersion,
     pub(crate) legacy_query: bool,
     pub(crate) retry: RetryPolicy,
     pub(crate) refresh: RefreshPolicy,
     pub(crate) domain_ttl: Duration,
+    pub(crate) domain_max_stale: Duration,
+    pub(crate) consumer_jws_ttl: Duration,
+    pub(crate) consumer_jws_capacity: NonZeroUsize,
     pub(crate) allowed_domains: Vec<String>,
     pub(crate) jwt: crate::verify::VerifyConfig,
 }
 
 impl ClientConfig {
     /// Settings for `client_id` of `account`: hosts discovered through LivePerson's
-    /// Domain API, AppJWT V1, API version 1.0, default retry and refresh policies,
-    /// Domain API answers cached for 10 minutes.
+    /// Domain API (its all-services list, fetched once and kept 10 minutes, then
+    /// up to an hour more while it cannot be renewed), AppJWT V1, API version
+    /// 1.0, default retry and refresh policies.
     pub fn new(account: AccountId, client_id: ClientId, client_secret: ClientSecret) -> Self {
         Self {
             account,
             client_id,
             client_secret,
             csds: Host::csds(),
-            sentinel_host: None,
-            idp_host: None,
+            service_hosts: Vec::new(),
             api_version: ApiVersion::default(),
             app_jwt_version: AppJwtVersion::default(),
             legacy_query: false,
             retry: RetryPolicy::default(),
             refresh: RefreshPolicy::default(),
             domain_ttl: Duration::from_secs(600),
+            domain_max_stale: Duration::from_secs(3600),
+            consumer_jws_ttl: Duration::from_secs(1800),
+            consumer_jws_capacity: NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
             allowed_domains: Vec::new(),
             jwt: crate::verify::VerifyConfig::default(),
         }
@@ -75,18 +83,49 @@ impl ClientConfig {
         self
     }
 
-    /// Uses this Sentinel host instead of discovering it.
+    /// Uses this Sentinel host instead of discovering it: the same as
+    /// `with_service_host("sentinel", host)`.
     #[must_use]
-    pub fn with_sentinel_host(mut self, host: Host) -> Self {
-        self.sentinel_host = Some(host);
+    pub fn with_sentinel_host(self, host: Host) -> Self {
+        self.with_service_host(SERVICE_SENTINEL, host)
+    }
+
+    /// Uses this Identity Provider host (ConsumerJWS) instead of discovering it:
+    /// the same as `with_service_host("idp", host)`.
+    #[must_use]
+    pub fn with_idp_host(self, host: Host) -> Self {
+        self.with_service_host(SERVICE_IDP, host)
+    }
+
+    /// Uses `host` for `service` instead of asking the Domain API (vanity
+    /// domains, private deployments, a service the account's list lacks). A
+    /// second call for the same service replaces the first. When every service
+    /// a client needs has a host, it never calls the Domain API.
+    ///
+    /// ```
+    /// use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};
+    /// use sentinel_client::ClientConfig;
+    /// let config = ClientConfig::new(AccountId::new("123456")?, ClientId::new("c")?,
+    ///     ClientSecret::new("s"))
+    ///     .with_service_host("asyncMessagingEnt", Host::parse("msg.corp.example")?);
+    /// assert_eq!(config.service_host("asyncMessagingEnt").map(Host::authority), Some("msg.corp.example"));
+    /// assert_eq!(config.service_host("sentinel"), None);
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
+    /// ```
+    #[must_use]
+    pub fn with_service_host(mut self, service: impl Into<String>, host: Host) -> Self {
+        let service = service.into();
+        self.service_hosts.retain(|(s, _)| *s != service);
+        self.service_hosts.push((service, host));
         self
     }
 
-    /// Uses this Identity Provider host (ConsumerJWS) instead of discovering it.
-    #[must_use]
-    pub fn with_idp_host(mut self, host: Host) -> Self {
-        self.idp_host = Some(host);
-        self
+    /// The host chosen for `service` with [`ClientConfig::with_service_host`].
+    pub fn service_host(&self, service: &str) -> Option<&Host> {
+        self.service_hosts
+            .iter()
+            .find(|(s, _)| s == service)
+            .map(|(_, h)| h)
     }
 
     /// The `v=` of the user-token endpoints.
@@ -127,10 +166,46 @@ impl ClientConfig {
         self
     }
 
-    /// How long a Domain API answer is kept.
+    /// How long the Domain API's all-services list is used before it is renewed
+    /// (default 10 minutes, as LivePerson's own clients keep it).
     #[must_use]
     pub fn with_domain_ttl(mut self, ttl: Duration) -> Self {
         self.domain_ttl = ttl;
+        self
+    }
+
+    /// How long past its TTL the all-services list is still served while it
+    /// cannot be renewed (default 1 hour); after that, callers get the Domain
+    /// API's error. Renewal happens in the background on first use after the
+    /// TTL, so callers do not wait for it.
+    #[must_use]
+    pub fn with_domain_max_stale(mut self, max_stale: Duration) -> Self {
+        self.domain_max_stale = max_stale;
+        self
+    }
+
+    /// How long a ConsumerJWS without an earlier `exp` is used (default 30
+    /// minutes; renewed ahead, at half that).
+    ///
+    /// LivePerson's sample ConsumerJWS has no `exp` and its pages give no
+    /// lifetime, so this is a choice: half the AppJWT's hour, short enough that a
+    /// token LivePerson stopped accepting is not kept long, long enough that a
+    /// consumer sending a message a minute costs two requests an hour. A token
+    /// with an `exp` is used until the earlier of the two. The ConsumerJWS is not
+    /// tied to the AppJWT it was made with (nothing LivePerson publishes links
+    /// them, and the emulator's stays valid across AppJWT renewals), so renewing
+    /// the AppJWT does not drop it.
+    #[must_use]
+    pub fn with_consumer_jws_ttl(mut self, ttl: Duration) -> Self {
+        self.consumer_jws_ttl = ttl;
+        self
+    }
+
+    /// How many consumers' ConsumerJWS tokens are kept (default 10 000); beyond
+    /// that the least recently used is dropped.
+    #[must_use]
+    pub fn with_consumer_jws_capacity(mut self, capacity: NonZeroUsize) -> Self {
+        self.consumer_jws_capacity = capacity;
         self
     }
 
@@ -140,8 +215,8 @@ impl ClientConfig {
     /// be the Domain API's own host or a subdomain of it, or be loopback when the
     /// Domain API is (a local emulator); see
     /// [`DomainApi::with_allowed_domains`](sentinel_proto::domain::DomainApi::with_allowed_domains)
-    /// for how entries match. Hosts given with `with_sentinel_host` and
-    /// `with_idp_host` are not checked: they are the caller's own choice.
+    /// for how entries match. Hosts given with [`ClientConfig::with_service_host`]
+    /// (and its shorthands) are not checked: they are the caller's own choice.
     ///
     /// ```
     /// use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};

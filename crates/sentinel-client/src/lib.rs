@@ -46,6 +46,7 @@
 //! | [`Client`] | every operation, async |
 //! | [`BlockingClient`] | the same operations, blocking |
 //! | [`ClientConfig`] | account, credentials, hosts, policies |
+//! | [`DomainCache`] | the Domain API's all-services lists, per account, shareable |
 //! | [`HttpClient`], [`Runtime`], [`ThreadRuntime`], `TokioRuntime` | what the client runs on |
 //! | [`cache`] | [`RenewingCache`]: one value, renewed by one caller at a time |
 //! | [`generate_state`], [`generate_code_verifier`] | values from the OS CSPRNG |
@@ -60,6 +61,8 @@ mod blocking;
 pub mod cache;
 mod client;
 mod config;
+mod consumers;
+mod discovery;
 mod pkce;
 mod random;
 mod runtime;
@@ -69,8 +72,9 @@ mod verify;
 
 pub use blocking::BlockingClient;
 pub use cache::RenewingCache;
-pub use client::{CachedAppJwt, Client};
+pub use client::{CachedAppJwt, CachedConsumerJws, Client};
 pub use config::ClientConfig;
+pub use discovery::DomainCache;
 pub use random::{generate_code_verifier, generate_state};
 pub use runtime::{
     BackgroundTask, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpClient, Runtime, ThreadRuntime,

@@ -3,77 +3,15 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use http::{Request, Response};
-use sentinel_client::{BackgroundTask, Client, ClientConfig, HttpClient, Runtime};
+use sentinel_client::{Client, ClientConfig, Runtime};
 use sentinel_proto::{
-    AccountId, AuthorizationCode, ClientId, ClientSecret, Error, Host, RefreshToken, UnixTime,
+    AccountId, AuthorizationCode, ClientId, ClientSecret, Error, Host, RefreshToken,
     error::{TransportError, TransportErrorKind},
     policy::RetryPolicy,
 };
-
-type Handler = dyn Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> + Send + Sync;
-
-/// A scripted network with a virtual clock.
-#[derive(Clone)]
-struct Fake {
-    handler: Arc<Handler>,
-    log: Arc<Mutex<Vec<String>>>,
-    clock: Arc<AtomicU64>,
-    slept: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl Fake {
-    fn new(
-        h: impl Fn(&Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>
-        + Send
-        + Sync
-        + 'static,
-    ) -> Self {
-        Self {
-            handler: Arc::new(h),
-            log: Arc::default(),
-            clock: Arc::new(AtomicU64::new(1_700_000_000)),
-            slept: Arc::default(),
-        }
-    }
-    fn paths(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-    fn advance(&self, secs: u64) {
-        self.clock.fetch_add(secs, Ordering::SeqCst);
-    }
-}
-
-impl HttpClient for Fake {
-    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        self.log
-            .lock()
-            .unwrap()
-            .push(request.uri().path().to_owned());
-        (self.handler)(&request)
-    }
-}
-
-impl Runtime for Fake {
-    async fn sleep(&self, d: Duration) {
-        self.slept.lock().unwrap().push(d);
-    }
-    fn now(&self) -> UnixTime {
-        UnixTime::from_secs(self.clock.load(Ordering::SeqCst))
-    }
-    fn spawn(&self, task: BackgroundTask) {
-        pollster::block_on(task);
-    }
-}
-
-fn json(status: u16, body: &str) -> Result<Response<Vec<u8>>, TransportError> {
-    Ok(Response::builder()
-        .status(status)
-        .body(body.as_bytes().to_vec())
-        .unwrap())
-}
+use sentinel_testkit::fake::{Fake, json};
 
 fn config() -> ClientConfig {
     ClientConfig::new(
@@ -84,13 +22,13 @@ fn config() -> ClientConfig {
     .with_retry(RetryPolicy::default().with_max_attempts(3))
 }
 
-const DOMAIN: &str =
-    r#"{"service":"sentinel","account":"123456","baseURI":"va.sentinel.liveperson.net"}"#;
+const DOMAIN: &str = r#"{"baseURIs":[
+    {"service":"sentinel","account":"123456","baseURI":"va.sentinel.liveperson.net"}]}"#;
 const APP: &str = r#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":3600}"#;
 
 fn normal(req: &Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
     match req.uri().path() {
-        "/api/account/123456/service/sentinel/baseURI.json" => json(200, DOMAIN),
+        "/api/account/123456/service/baseURI.json" => json(200, DOMAIN),
         "/sentinel/api/account/123456/app/token" => json(200, APP),
         p => panic!("unexpected request to {p}"),
     }
@@ -107,7 +45,7 @@ fn discovers_then_caches_host_and_token() {
     assert_eq!(
         fake.paths(),
         [
-            "/api/account/123456/service/sentinel/baseURI.json",
+            "/api/account/123456/service/baseURI.json",
             "/sentinel/api/account/123456/app/token"
         ]
     );

@@ -18,7 +18,8 @@ fn ok(body: &str) -> Response<Vec<u8>> {
 
 // ---- the client -------------------------------------------------------------
 
-/// Answers the Domain API with `base_uri` and tokens elsewhere; records hosts.
+/// Answers the Domain API's all-services list with `base_uri` for Sentinel and
+/// tokens elsewhere; records hosts.
 struct Fake {
     base_uri: &'static str,
     hosts: Arc<Mutex<Vec<String>>>,
@@ -30,9 +31,9 @@ impl HttpClient for Fake {
             .lock()
             .unwrap()
             .push(request.uri().host().unwrap().to_owned());
-        let body = if request.uri().path().contains("/service/") {
+        let body = if request.uri().path() == "/api/account/123456/service/baseURI.json" {
             format!(
-                r#"{{"service":"sentinel","account":"123456","baseURI":"{}"}}"#,
+                r#"{{"baseURIs":[{{"service":"sentinel","account":"123456","baseURI":"{}"}}]}}"#,
                 self.base_uri
             )
         } else {
@@ -76,8 +77,8 @@ fn client_refuses_a_discovered_host_outside_the_list_and_sends_it_nothing() {
     // Not retried, and the secret never went to the refused host.
     assert_eq!(*hosts.lock().unwrap(), ["api.liveperson.net"]);
     assert!(
-        pollster::block_on(client.discover("sentinel")).is_err(),
-        "discover applies it too"
+        pollster::block_on(client.service("sentinel")).is_err(),
+        "service applies it too"
     );
 }
 

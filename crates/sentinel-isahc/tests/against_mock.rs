@@ -46,6 +46,7 @@ fn every_operation_end_to_end() {
     assert_eq!(
         c.consumer_jws("consumer-1")
             .unwrap()
+            .value()
             .secret()
             .split('.')
             .count(),

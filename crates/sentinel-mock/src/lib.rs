@@ -30,7 +30,7 @@
 //! | [`Endpoint::AppTokenV1`] | `POST /sentinel/api/account/{a}/app/token?v=1.0` |
 //! | [`Endpoint::AppTokenV2`] | `POST /sentinel/api/v2/account/{a}/app/token`, or the V1 path with `?v=2.0` |
 //! | [`Endpoint::Jwks`] | `GET /sentinel/well-known/jwks` |
-//! | [`Endpoint::Consumer`] | `POST /api/account/{a}/consumer` (IdP ConsumerJWS) |
+//! | [`Endpoint::Consumer`] | `POST /api/account/{a}/consumer` (IdP ConsumerJWS; answers 201, as LivePerson does) |
 //!
 //! The Domain API answers `sentinel` and `idp` with the emulator's own
 //! `127.0.0.1:<port>` (a bare host, as the real API), or with

@@ -54,7 +54,7 @@ async fn every_operation_end_to_end() {
     assert_clean(&err);
 
     let jws = c.consumer_jws("consumer-1").await.unwrap();
-    assert_eq!(jws.secret().split('.').count(), 3);
+    assert_eq!(jws.value().secret().split('.').count(), 3);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 //!
 //! | module | feature | what |
 //! | --- | --- | --- |
+//! | `fake` | `fake` | an in-memory network with a virtual clock, for the generic client |
 //! | `mock` | `adapters`, `cli` | the emulator with a marked client secret, client configurations for it |
 //! | `browser` | `adapters`, `cli` | following the authorize redirect as a browser would |
 //! | `net` | `adapters` (TLS: `tls-ring`, `tls-aws-lc-rs`) | loopback servers: TLS front, recorder, redirector, silent, resetting |
@@ -25,6 +26,8 @@ pub mod browser;
 pub mod capture;
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod jwt;
 pub mod leak;
 #[cfg(any(feature = "adapters", feature = "cli"))]

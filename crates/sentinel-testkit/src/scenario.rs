@@ -41,7 +41,7 @@ pub async fn every_operation<H: HttpClient, R: Runtime>(c: &Client<H, R>) -> Vec
     c.revoke(&rt2).await.unwrap();
     // Sent with `Authorization: <AppJWT>`.
     let jws = c.consumer_jws("consumer-1").await.unwrap();
-    secrets.push(jws.secret().to_owned());
+    secrets.push(jws.value().secret().to_owned());
     secrets
 }
 

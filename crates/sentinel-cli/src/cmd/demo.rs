@@ -245,7 +245,7 @@ pub async fn run(_a: DemoArgs, out: &Out) -> Result<(), Failure> {
 
     step(out, "get a ConsumerJWS from the Identity Provider", async {
         let jws = v1.consumer_jws("demo-consumer-42").await.map_err(e)?;
-        let parts = jws.secret().split('.').count();
+        let parts = jws.value().secret().split('.').count();
         Ok((
             (),
             vec![format!(

@@ -51,8 +51,9 @@ fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
     Ok(SentinelClient::new(config)?)
 }
 
-/// Asks the Domain API at `discovery` for `service`'s host for `account`. It
-/// takes no credentials: one request, sent as it is.
+/// Asks the Domain API at `discovery` for `account`'s all-services list and
+/// reads `service`'s host from it, as LivePerson's own clients do. It takes no
+/// credentials: one request, sent as it is.
 async fn discover(
     discovery: &Discovery,
     account: &AccountId,
@@ -60,13 +61,14 @@ async fn discover(
 ) -> Result<Host, Failure> {
     let api = DomainApi::new(discovery.csds.clone(), account.clone())
         .with_allowed_domains(&discovery.allow_domains);
-    let request = api.service_request(service)?;
+    let request = api.all_services_request()?;
     let redactor = Redactor::from_request(&request);
     let http = ReqwestHttp::from_builder(reqwest::Client::builder()).map_err(Error::from)?;
     let response = http.send(request).await.map_err(Error::from)?;
-    Ok(api
-        .parse_service(&response, service)
-        .map_err(|e| e.redact(&redactor))?)
+    let list = api
+        .parse_all_services(&response)
+        .map_err(|e| e.redact(&redactor))?;
+    Ok(list.host(service)?)
 }
 
 /// `sentinel domain`

@@ -18,6 +18,12 @@ pub(super) fn json_ok(v: Value) -> Response {
         .into_response()
 }
 
+/// A 201 with a JSON body, never cached: what LivePerson's IdP answers a
+/// ConsumerJWS request with.
+pub(super) fn json_created(v: Value) -> Response {
+    (StatusCode::CREATED, json_ok(v)).into_response()
+}
+
 /// An RFC 6749 §5.2 error; a 401 carries the `WWW-Authenticate` the RFC asks for.
 pub(super) fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
     let mut r = (

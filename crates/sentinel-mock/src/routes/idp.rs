@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::answer::{html, json_ok};
+use super::answer::{html, json_created};
 use super::request::check_account;
 use super::token_fault::{TokenFault, signer, times};
 use crate::keys::verify;
@@ -66,7 +66,7 @@ pub(super) async fn consumer(
         let (iat, exp) = times(now, 3600, fault);
         let jws = json!({"sub": ext, "aud": account, "iss": "https://idp.liveperson.net", "iat": iat, "exp": exp});
         let key = s.current_v2();
-        Ok(json_ok(
+        Ok(json_created(
             json!({"token": signer(&s, key.named(), fault).sign(&jws)}),
         ))
     })();

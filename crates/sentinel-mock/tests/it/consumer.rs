@@ -31,7 +31,7 @@ async fn a_valid_app_jwt_gets_a_consumer_jws() {
         let r = t
             .consumer(Some(&auth), &json!({"ext_consumer_id": "ext-77"}))
             .await;
-        assert_eq!(r.status(), 200);
+        assert_eq!(r.status(), 201, "as LivePerson answers");
         let v: Value = r.json().await.unwrap();
         let jws = decode(v["token"].as_str().unwrap());
         assert_eq!(jws.header["alg"], "RS256");
@@ -46,7 +46,7 @@ async fn a_valid_app_jwt_gets_a_consumer_jws() {
     let r = t
         .consumer(Some(app2), &json!({"ext_consumer_id": "x"}))
         .await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 201);
     assert_eq!(t.m.count(Endpoint::Consumer), 4);
 }
 
@@ -87,7 +87,7 @@ async fn an_expired_app_jwt_is_401() {
     let body = json!({"ext_consumer_id": "e"});
     // 3598, not 3599: the wall clock may tick a second between issue and use.
     t.m.set_clock_offset(3598);
-    assert_eq!(t.consumer(Some(&app), &body).await.status(), 200);
+    assert_eq!(t.consumer(Some(&app), &body).await.status(), 201);
     t.m.set_clock_offset(3601);
     assert_eq!(t.consumer(Some(&app), &body).await.status(), 401);
 }
@@ -99,7 +99,7 @@ async fn an_app_jwt_of_an_expired_v2_key_is_401() {
     let app = v["access_token"].as_str().unwrap().to_owned();
     t.m.rotate_keys();
     let body = json!({"ext_consumer_id": "e"});
-    assert_eq!(t.consumer(Some(&app), &body).await.status(), 200);
+    assert_eq!(t.consumer(Some(&app), &body).await.status(), 201);
     t.m.set_clock_offset(3000); // beyond the 5 min grace, within the token's hour
     assert_eq!(t.consumer(Some(&app), &body).await.status(), 401);
 }
@@ -146,7 +146,7 @@ async fn bad_bodies_are_400() {
         .await
         .unwrap()
         .status(),
-        200
+        201
     );
 }
 
@@ -180,8 +180,8 @@ async fn an_app_jwt_of_another_account_is_401() {
             .json(&json!({"ext_consumer_id": "e"}))
             .send()
     };
-    assert_eq!(post("777", &app_777).await.unwrap().status(), 200);
-    assert_eq!(post("123456", &app_123456).await.unwrap().status(), 200);
+    assert_eq!(post("777", &app_777).await.unwrap().status(), 201);
+    assert_eq!(post("123456", &app_123456).await.unwrap().status(), 201);
     assert_eq!(post("777", &app_123456).await.unwrap().status(), 401);
     assert_eq!(post("123456", &app_777).await.unwrap().status(), 401);
 }

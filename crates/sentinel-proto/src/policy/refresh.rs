@@ -81,6 +81,33 @@ impl RefreshPolicy {
         }
     }
 
+    /// A policy for a value without expiry that is fresh for `ttl`, then renewed
+    /// in the background on its next use and served meanwhile — and while
+    /// renewals fail — for up to `max_stale` more (HTTP's
+    /// `stale-while-revalidate`, and what the Domain API cache uses: a host that
+    /// was right ten minutes ago is the best guess during an outage of the
+    /// Domain API, but not forever).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sentinel_proto::UnixTime;
+    /// use sentinel_proto::policy::{Cached, Expiry, Freshness, RefreshPolicy};
+    /// let p = RefreshPolicy::stale_while_revalidate(Duration::from_secs(600), Duration::from_secs(3600));
+    /// let c = Cached::new("hosts", UnixTime::from_secs(0), Expiry::default(), &p);
+    /// assert_eq!(c.freshness(UnixTime::from_secs(599)), Freshness::Fresh);
+    /// assert_eq!(c.freshness(UnixTime::from_secs(600)), Freshness::RefreshAhead);
+    /// assert_eq!(c.freshness(UnixTime::from_secs(4199)), Freshness::RefreshAhead);
+    /// assert_eq!(c.freshness(UnixTime::from_secs(4200)), Freshness::Expired);
+    /// ```
+    pub fn stale_while_revalidate(ttl: Duration, max_stale: Duration) -> Self {
+        Self {
+            min_margin: max_stale,
+            margin_percent: 0,
+            fallback_lifetime: ttl.saturating_add(max_stale),
+            ..Self::default()
+        }
+    }
+
     /// The cool-down after failed renewals: `base` after the first, doubling up to
     /// `max` (defaults 1 s and 60 s). A zero `base` turns the cool-down off.
     #[must_use]
