@@ -75,9 +75,10 @@ pub struct MockConfig {
     pub clock_offset: i64,
     /// The port to bind on 127.0.0.1 (0: any free port).
     pub port: u16,
-    /// What the Domain API names for `sentinel` and `idp` instead of the
-    /// emulator's own `127.0.0.1:<port>` (`None`, the default): a bare
-    /// `host[:port]`, for testing how clients treat hosts they should refuse.
+    /// What the Domain API names for every service it lists (`sentinel`, `idp`,
+    /// `asyncMessagingEnt`, `agentVep`) instead of the emulator's own
+    /// `127.0.0.1:<port>` (`None`, the default): a bare `host[:port]`, for
+    /// testing how clients treat hosts they should refuse.
     pub advertised_host: Option<String>,
 }
 

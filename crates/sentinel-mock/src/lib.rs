@@ -32,9 +32,13 @@
 //! | [`Endpoint::Jwks`] | `GET /sentinel/well-known/jwks` |
 //! | [`Endpoint::Consumer`] | `POST /api/account/{a}/consumer` (IdP ConsumerJWS) |
 //!
-//! The Domain API answers `sentinel` and `idp` with the emulator's own
+//! The Domain API lists `sentinel`, `idp`, `asyncMessagingEnt` and `agentVep`
+//! (all-services list and one service alike), each with the emulator's own
 //! `127.0.0.1:<port>` (a bare host, as the real API), or with
-//! [`MockConfig::advertised_host`] when set. An unknown account or path
+//! [`MockConfig::advertised_host`] when set: the emulator serves only Sentinel
+//! and the IdP, but a user's own calls to the other services then reach
+//! loopback (a 404), never a LivePerson production host. An unknown service is
+//! 404 (HTML). An unknown account or path
 //! is 404, a wrong method 405, a wrong `Content-Type` or a `v` other than `1.0`
 //! or `2.0` 400. OAuth errors are RFC 6749 §5.2 JSON: `invalid_request` (400),
 //! `invalid_client` (401 with `WWW-Authenticate`), `invalid_grant` (400),
