@@ -25,6 +25,7 @@
 //! |---|---|
 //! | [`Endpoint::DomainApi`] | `GET /api/account/{a}/service/baseURI.json`, `GET /api/account/{a}/service/{service}/baseURI.json` |
 //! | [`Endpoint::Authorize`] | `GET /sentinel/api/account/{a}/authorize` |
+//! | [`Endpoint::Login`] | `POST /sentinel/api/account/{a}/login` (the login page's form) |
 //! | [`Endpoint::Token`] | `POST /sentinel/api/account/{a}/token` (code exchange, refresh) |
 //! | [`Endpoint::Revoke`] | `POST /sentinel/api/account/{a}/token/revoke` |
 //! | [`Endpoint::AppTokenV1`] | `POST /sentinel/api/account/{a}/app/token?v=1.0` |
@@ -46,6 +47,20 @@
 //!
 //! ## Choices where Sentinel leaves room
 //!
+//! - **Login**: by default ([`LoginMode::AutoConsent`]) authorize consents at
+//!   once: a 302 to the callback with `code` and `state`. With
+//!   [`LoginMode::Form`] ([`MockBuilder::login`], `--login-page` on the command
+//!   line) a valid authorize request is answered instead with an HTML login page
+//!   (`text/html; charset=utf-8`, no JavaScript, no external resource, `no-store`,
+//!   a CSP of `default-src 'none'`): a form `id="login-form"` with inputs
+//!   `id="username"` / `id="password"` (same `name`s), a submit button
+//!   `id="login"`, and the authorize parameters as hidden fields, every reflected
+//!   value HTML-escaped. It posts (form-encoded) to
+//!   `/sentinel/api/account/{a}/login`, which checks the carried parameters
+//!   exactly as authorize does, then accepts the username [`MockUser::id`] with
+//!   the password [`DEMO_PASSWORD`] (TEST-ONLY, public) with the same 302 as
+//!   auto-consent; anything else gets the page again (200) with
+//!   `<p id="error">` and no code. The login endpoint answers in both modes.
 //! - **Codes** are single-use (consumed by the first exchange, even a failed one)
 //!   and expire after [`Lifetimes::code`].
 //! - **PKCE** (RFC 7636), which Sentinel's documentation does not mention: an
@@ -106,8 +121,8 @@ use tokio::sync::watch;
 #[cfg(feature = "cli")]
 pub use cli::{MockArgs, run_foreground};
 pub use config::{
-    DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, Lifetimes,
-    MockClient, MockConfig, MockUser,
+    DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, DEMO_PASSWORD,
+    Lifetimes, LoginMode, MockClient, MockConfig, MockUser,
 };
 pub use echo::{EchoMode, EchoServer};
 pub use endpoint::Endpoint;
@@ -168,6 +183,22 @@ impl MockBuilder {
     #[must_use]
     pub fn user(mut self, user: MockUser) -> Self {
         self.config.user = user;
+        self
+    }
+
+    /// Whether authorize consents at once (the default) or shows a login page
+    /// first ([`LoginMode::Form`]).
+    ///
+    /// ```
+    /// use sentinel_mock::{LoginMode, MockServer};
+    ///
+    /// let mock = MockServer::builder().login(LoginMode::Form).start_blocking()?;
+    /// assert_eq!(mock.config().login, LoginMode::Form);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn login(mut self, login: LoginMode) -> Self {
+        self.config.login = login;
         self
     }
 

@@ -14,6 +14,7 @@ mod domain;
 mod faults;
 mod hostile;
 mod lifecycle;
+mod login;
 mod observability;
 mod pkce;
 mod user_flow;
