@@ -63,7 +63,8 @@ pub struct Lifetimes {
     pub id_token: Duration,
     /// Authorization code (default 60 s).
     pub code: Duration,
-    /// How long a rotated-out V2 key stays in the JWKS (default 5 min).
+    /// How long a rotated-out V2 or ID-token key stays in the JWKS (default
+    /// 5 min: shorter than the tokens it signed live; see the crate docs).
     pub key_grace: Duration,
 }
 

@@ -79,9 +79,19 @@
 //!   access tokens are opaque and not tracked.
 //! - **V2 keys**: [`MockHandle::rotate_keys`] signs with a new kid
 //!   (`appjwt-v2-<n>`) from then on; rotated-out kids stay in the JWKS for
-//!   [`Lifetimes::key_grace`] of emulator time. ID tokens are signed by
-//!   [`ID_TOKEN_KID`], also in the JWKS; V1 AppJWTs by [`V1_KID`], which is not
-//!   (its public key: [`MockHandle::v1_public_key_spki_der`]).
+//!   [`Lifetimes::key_grace`] of emulator time. V1 AppJWTs are signed by
+//!   [`V1_KID`], which is not in the JWKS (its public key:
+//!   [`MockHandle::v1_public_key_spki_der`]).
+//! - **ID-token keys**: ID tokens are signed by [`ID_TOKEN_KID`]
+//!   (`idtoken-19-08-19`, LivePerson's sample kid), published in the JWKS after
+//!   the V2 keys, until [`MockHandle::rotate_id_token_key`] switches to a new key
+//!   under a kid dated by the emulator clock (`idtoken-YY-MM-DD`, `-2`, `-3`...
+//!   for more rotations that day); the rotated-out kid stays in the JWKS for
+//!   [`Lifetimes::key_grace`] too. With the default lifetimes that grace (5 min)
+//!   is shorter than an ID token's (10 min): a verifier that first fetches the
+//!   JWKS between the two rejects a token still unexpired. Set `key_grace` to at
+//!   least the longest token lifetime to emulate a server that keeps keys as
+//!   long as their tokens live.
 //! - **Time** is the system clock plus an offset ([`MockHandle::set_clock_offset`]):
 //!   tests expire codes, tokens and keys by moving it, never by sleeping.
 //!
@@ -397,10 +407,39 @@ impl MockHandle {
         self.shared.clear_faults();
     }
 
-    /// Rotates the V2 signing key; returns the new kid. The old one stays in the
-    /// JWKS for the grace period.
+    /// Rotates the V2 AppJWT signing key (not the ID-token key: see
+    /// [`rotate_id_token_key`](Self::rotate_id_token_key)); returns the new kid.
+    /// The old one stays in the JWKS for the grace period.
     pub fn rotate_keys(&self) -> String {
         self.shared.rotate()
+    }
+
+    /// Rotates the ID-token signing key; returns the new kid, dated by the
+    /// emulator's clock as LivePerson's are: `idtoken-YY-MM-DD`, or
+    /// `idtoken-YY-MM-DD-<n>` (n from 2) for a further rotation on the same date,
+    /// so that kids never repeat. The key material changes too (the committed
+    /// rotating keys, in turn). ID tokens are signed with it from now on; the old
+    /// kid stays in the JWKS for [`Lifetimes::key_grace`] of emulator time.
+    ///
+    /// ```
+    /// use sentinel_mock::{ID_TOKEN_KID, MockServer};
+    ///
+    /// let mock = MockServer::builder().start_blocking()?;
+    /// assert_eq!(mock.current_id_token_kid(), ID_TOKEN_KID);
+    /// let kid = mock.rotate_id_token_key();
+    /// assert!(kid.starts_with("idtoken-") && kid != ID_TOKEN_KID);
+    /// assert_eq!(mock.current_id_token_kid(), kid);
+    /// assert!(mock.jwks_json().contains(ID_TOKEN_KID), "in grace");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn rotate_id_token_key(&self) -> String {
+        self.shared.rotate_id_token()
+    }
+
+    /// The kid ID tokens are signed with now ([`ID_TOKEN_KID`] until the first
+    /// [`rotate_id_token_key`](Self::rotate_id_token_key)).
+    pub fn current_id_token_kid(&self) -> String {
+        self.shared.current_id_token().kid
     }
 
     /// The kid V2 AppJWTs are signed with now.

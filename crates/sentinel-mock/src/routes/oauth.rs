@@ -171,7 +171,8 @@ fn user_tokens(
             "sub": u.id, "aud": client.id, "iss": "sentinel",
             "iat": iat, "exp": exp, "is_admin": u.is_admin, "is_lpa": u.is_lpa,
         });
-        body["id_token"] = Value::String(signer(s, s.keys.id_token(), fault).sign(&claims));
+        let key = s.current_id_token();
+        body["id_token"] = Value::String(signer(s, key.named(), fault).sign(&claims));
     }
     json_ok(body)
 }

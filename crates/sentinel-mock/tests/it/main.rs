@@ -13,6 +13,7 @@ mod consumer;
 mod domain;
 mod faults;
 mod hostile;
+mod id_token_rotation;
 mod lifecycle;
 mod login;
 mod observability;
