@@ -7,8 +7,8 @@ use clap::Args;
 
 use crate::MockServer;
 use crate::config::{
-    DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, MockClient,
-    MockConfig,
+    DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, DEMO_PASSWORD,
+    LoginMode, MockClient, MockConfig,
 };
 use crate::fault::FaultSpec;
 
@@ -29,6 +29,10 @@ use crate::fault::FaultSpec;
 /// assert_eq!(cli.mock.faults[0].endpoint, Endpoint::Token);
 /// assert_eq!(cli.mock.faults[0].fault, Fault::Status(503));
 /// assert_eq!(cli.mock.faults[0].count, 2);
+/// assert_eq!(cli.mock.config().login, sentinel_mock::LoginMode::AutoConsent);
+///
+/// let cli = Cli::parse_from(["sentinel-mock", "--login-page"]);
+/// assert_eq!(cli.mock.config().login, sentinel_mock::LoginMode::Form);
 /// ```
 #[derive(Clone, Debug, Args)]
 pub struct MockArgs {
@@ -48,12 +52,16 @@ pub struct MockArgs {
     #[arg(long = "redirect-uri", value_name = "URI")]
     pub redirect_uris: Vec<String>,
     /// Fault for the next requests: ENDPOINT=FAULT for one, ENDPOINT=FAULT:COUNT
-    /// for COUNT. Endpoints: domain, authorize, token, revoke, app-token-v1,
+    /// for COUNT. Endpoints: domain, authorize, login, token, revoke, app-token-v1,
     /// app-token-v2, jwks, consumer. Faults: 400, 500, 503 (any status),
     /// 429[=SECS], delay[=MS], truncated, oversized, oversized-503, drop, html,
     /// invalid-json, unknown-key, expired. Repeatable.
     #[arg(long = "fault", value_name = "ENDPOINT=FAULT[:COUNT]")]
     pub faults: Vec<FaultSpec>,
+    /// Authorize shows an HTML login page (user demo-user-1, the demo password
+    /// printed at start) instead of consenting at once.
+    #[arg(long)]
+    pub login_page: bool,
 }
 
 impl MockArgs {
@@ -72,6 +80,11 @@ impl MockArgs {
                 redirect_uris,
             }],
             port: self.port,
+            login: if self.login_page {
+                LoginMode::Form
+            } else {
+                LoginMode::AutoConsent
+            },
             ..MockConfig::default()
         }
     }
@@ -101,6 +114,14 @@ pub async fn run_foreground(args: MockArgs) -> std::io::Result<()> {
         handle.base_url(),
         handle.account()
     )?;
+    if config.login == LoginMode::Form {
+        // Test-only, public credentials, like the client secret above.
+        writeln!(
+            out,
+            "login page:    user {}, password {DEMO_PASSWORD}",
+            config.user.id
+        )?;
+    }
     out.flush()?;
     drop(out);
     stop.await;

@@ -10,6 +10,24 @@ pub const DEFAULT_CLIENT_ID: &str = "6f1c2b7e-3a94-4d0f-9b58-2e7c41a0d9e3";
 pub const DEFAULT_CLIENT_SECRET: &str = "sentinel-demo-secret";
 /// The default registered redirect URI.
 pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1/callback";
+/// The password the login page ([`LoginMode::Form`]) accepts for the user
+/// ([`MockUser::id`] as the username). TEST-ONLY and public, like every
+/// credential of the emulator.
+pub const DEMO_PASSWORD: &str = "sentinel-demo-password";
+
+/// How authorize treats the user.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LoginMode {
+    /// Authorize consents at once: a 302 to the callback with `code` and
+    /// `state`, no page (the default; what tests without a browser want).
+    #[default]
+    AutoConsent,
+    /// Authorize answers an HTML login page (no JavaScript, no external
+    /// resources) whose form posts to `/sentinel/api/account/{a}/login`; the
+    /// user's id with [`DEMO_PASSWORD`] gets the same 302 as auto-consent, a
+    /// wrong username or password the page again with an error and no code.
+    Form,
+}
 
 /// A registered application.
 #[derive(Clone, Debug)]
@@ -22,7 +40,8 @@ pub struct MockClient {
     pub redirect_uris: Vec<String>,
 }
 
-/// The user that authorize approves.
+/// The user that authorize approves (on the login page: username [`id`](Self::id),
+/// password [`DEMO_PASSWORD`]).
 #[derive(Clone, Debug)]
 pub struct MockUser {
     /// `sub` of the ID token.
@@ -44,7 +63,8 @@ pub struct Lifetimes {
     pub id_token: Duration,
     /// Authorization code (default 60 s).
     pub code: Duration,
-    /// How long a rotated-out V2 key stays in the JWKS (default 5 min).
+    /// How long a rotated-out V2 or ID-token key stays in the JWKS (default
+    /// 5 min: shorter than the tokens it signed live; see the crate docs).
     pub key_grace: Duration,
 }
 
@@ -75,10 +95,13 @@ pub struct MockConfig {
     pub clock_offset: i64,
     /// The port to bind on 127.0.0.1 (0: any free port).
     pub port: u16,
-    /// What the Domain API names for `sentinel` and `idp` instead of the
-    /// emulator's own `127.0.0.1:<port>` (`None`, the default): a bare
-    /// `host[:port]`, for testing how clients treat hosts they should refuse.
+    /// What the Domain API names for every service it lists (`sentinel`, `idp`,
+    /// `asyncMessagingEnt`, `agentVep`) instead of the emulator's own
+    /// `127.0.0.1:<port>` (`None`, the default): a bare `host[:port]`, for
+    /// testing how clients treat hosts they should refuse.
     pub advertised_host: Option<String>,
+    /// Whether authorize consents at once or shows a login page first.
+    pub login: LoginMode,
 }
 
 impl Default for MockConfig {
@@ -99,6 +122,7 @@ impl Default for MockConfig {
             clock_offset: 0,
             port: 0,
             advertised_host: None,
+            login: LoginMode::AutoConsent,
         }
     }
 }

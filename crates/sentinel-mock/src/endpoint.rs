@@ -22,6 +22,8 @@ pub enum Endpoint {
     DomainApi,
     /// `.../authorize`
     Authorize,
+    /// `.../login`, where the login page posts ([`LoginMode::Form`](crate::LoginMode::Form))
+    Login,
     /// `.../token` (code exchange and refresh)
     Token,
     /// `.../token/revoke`
@@ -40,9 +42,10 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in a fixed order.
-    pub const ALL: [Endpoint; 9] = [
+    pub const ALL: [Endpoint; 10] = [
         Endpoint::DomainApi,
         Endpoint::Authorize,
+        Endpoint::Login,
         Endpoint::Token,
         Endpoint::Revoke,
         Endpoint::AppTokenV1,
@@ -61,6 +64,7 @@ impl Endpoint {
         match self {
             Endpoint::DomainApi => "domain",
             Endpoint::Authorize => "authorize",
+            Endpoint::Login => "login",
             Endpoint::Token => "token",
             Endpoint::Revoke => "revoke",
             Endpoint::AppTokenV1 => "app-token-v1",

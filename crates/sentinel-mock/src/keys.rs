@@ -113,7 +113,8 @@ impl SigningKey {
 
 /// The kid of LivePerson's V1 AppJWT key, which the emulator's V1 key imitates.
 pub const V1_KID: &str = "appjwt-13-05-17";
-/// The kid of the emulator's ID-token key.
+/// The kid of the emulator's first ID-token key, which signs ID tokens until
+/// [`MockHandle::rotate_id_token_key`](crate::MockHandle::rotate_id_token_key).
 pub const ID_TOKEN_KID: &str = "idtoken-19-08-19";
 
 /// The kid of the key behind the "unknown key" fault, never published.
@@ -153,7 +154,9 @@ impl Keys {
         }
     }
 
-    /// The ID-token key.
+    /// The first ID-token key under its kid (the emulator signs with
+    /// `Shared::current_id_token`, which follows rotations).
+    #[cfg(test)]
     pub(crate) fn id_token(&self) -> Named<'_> {
         Named {
             kid: ID_TOKEN_KID,

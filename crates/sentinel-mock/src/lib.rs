@@ -25,6 +25,7 @@
 //! |---|---|
 //! | [`Endpoint::DomainApi`] | `GET /api/account/{a}/service/baseURI.json`, `GET /api/account/{a}/service/{service}/baseURI.json` |
 //! | [`Endpoint::Authorize`] | `GET /sentinel/api/account/{a}/authorize` |
+//! | [`Endpoint::Login`] | `POST /sentinel/api/account/{a}/login` (the login page's form) |
 //! | [`Endpoint::Token`] | `POST /sentinel/api/account/{a}/token` (code exchange, refresh) |
 //! | [`Endpoint::Revoke`] | `POST /sentinel/api/account/{a}/token/revoke` |
 //! | [`Endpoint::AppTokenV1`] | `POST /sentinel/api/account/{a}/app/token?v=1.0` |
@@ -32,9 +33,13 @@
 //! | [`Endpoint::Jwks`] | `GET /sentinel/well-known/jwks` |
 //! | [`Endpoint::Consumer`] | `POST /api/account/{a}/consumer` (IdP ConsumerJWS; answers 201, as LivePerson does) |
 //!
-//! The Domain API answers `sentinel` and `idp` with the emulator's own
+//! The Domain API lists `sentinel`, `idp`, `asyncMessagingEnt` and `agentVep`
+//! (all-services list and one service alike), each with the emulator's own
 //! `127.0.0.1:<port>` (a bare host, as the real API), or with
-//! [`MockConfig::advertised_host`] when set. An unknown account or path
+//! [`MockConfig::advertised_host`] when set: the emulator serves only Sentinel
+//! and the IdP, but a user's own calls to the other services then reach
+//! loopback (a 404), never a LivePerson production host. An unknown service is
+//! 404 (HTML). An unknown account or path
 //! is 404, a wrong method 405, a wrong `Content-Type` or a `v` other than `1.0`
 //! or `2.0` 400. OAuth errors are RFC 6749 §5.2 JSON: `invalid_request` (400),
 //! `invalid_client` (401 with `WWW-Authenticate`), `invalid_grant` (400),
@@ -42,6 +47,20 @@
 //!
 //! ## Choices where Sentinel leaves room
 //!
+//! - **Login**: by default ([`LoginMode::AutoConsent`]) authorize consents at
+//!   once: a 302 to the callback with `code` and `state`. With
+//!   [`LoginMode::Form`] ([`MockBuilder::login`], `--login-page` on the command
+//!   line) a valid authorize request is answered instead with an HTML login page
+//!   (`text/html; charset=utf-8`, no JavaScript, no external resource, `no-store`,
+//!   a CSP of `default-src 'none'`): a form `id="login-form"` with inputs
+//!   `id="username"` / `id="password"` (same `name`s), a submit button
+//!   `id="login"`, and the authorize parameters as hidden fields, every reflected
+//!   value HTML-escaped. It posts (form-encoded) to
+//!   `/sentinel/api/account/{a}/login`, which checks the carried parameters
+//!   exactly as authorize does, then accepts the username [`MockUser::id`] with
+//!   the password [`DEMO_PASSWORD`] (TEST-ONLY, public) with the same 302 as
+//!   auto-consent; anything else gets the page again (200) with
+//!   `<p id="error">` and no code. The login endpoint answers in both modes.
 //! - **Codes** are single-use (consumed by the first exchange, even a failed one)
 //!   and expire after [`Lifetimes::code`].
 //! - **PKCE** (RFC 7636), which Sentinel's documentation does not mention: an
@@ -60,9 +79,19 @@
 //!   access tokens are opaque and not tracked.
 //! - **V2 keys**: [`MockHandle::rotate_keys`] signs with a new kid
 //!   (`appjwt-v2-<n>`) from then on; rotated-out kids stay in the JWKS for
-//!   [`Lifetimes::key_grace`] of emulator time. ID tokens are signed by
-//!   [`ID_TOKEN_KID`], also in the JWKS; V1 AppJWTs by [`V1_KID`], which is not
-//!   (its public key: [`MockHandle::v1_public_key_spki_der`]).
+//!   [`Lifetimes::key_grace`] of emulator time. V1 AppJWTs are signed by
+//!   [`V1_KID`], which is not in the JWKS (its public key:
+//!   [`MockHandle::v1_public_key_spki_der`]).
+//! - **ID-token keys**: ID tokens are signed by [`ID_TOKEN_KID`]
+//!   (`idtoken-19-08-19`, LivePerson's sample kid), published in the JWKS after
+//!   the V2 keys, until [`MockHandle::rotate_id_token_key`] switches to a new key
+//!   under a kid dated by the emulator clock (`idtoken-YY-MM-DD`, `-2`, `-3`...
+//!   for more rotations that day); the rotated-out kid stays in the JWKS for
+//!   [`Lifetimes::key_grace`] too. With the default lifetimes that grace (5 min)
+//!   is shorter than an ID token's (10 min): a verifier that first fetches the
+//!   JWKS between the two rejects a token still unexpired. Set `key_grace` to at
+//!   least the longest token lifetime to emulate a server that keeps keys as
+//!   long as their tokens live.
 //! - **Time** is the system clock plus an offset ([`MockHandle::set_clock_offset`]):
 //!   tests expire codes, tokens and keys by moving it, never by sleeping.
 //!
@@ -102,8 +131,8 @@ use tokio::sync::watch;
 #[cfg(feature = "cli")]
 pub use cli::{MockArgs, run_foreground};
 pub use config::{
-    DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, Lifetimes,
-    MockClient, MockConfig, MockUser,
+    DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, DEMO_PASSWORD,
+    Lifetimes, LoginMode, MockClient, MockConfig, MockUser,
 };
 pub use echo::{EchoMode, EchoServer};
 pub use endpoint::Endpoint;
@@ -164,6 +193,22 @@ impl MockBuilder {
     #[must_use]
     pub fn user(mut self, user: MockUser) -> Self {
         self.config.user = user;
+        self
+    }
+
+    /// Whether authorize consents at once (the default) or shows a login page
+    /// first ([`LoginMode::Form`]).
+    ///
+    /// ```
+    /// use sentinel_mock::{LoginMode, MockServer};
+    ///
+    /// let mock = MockServer::builder().login(LoginMode::Form).start_blocking()?;
+    /// assert_eq!(mock.config().login, LoginMode::Form);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn login(mut self, login: LoginMode) -> Self {
+        self.config.login = login;
         self
     }
 
@@ -362,10 +407,39 @@ impl MockHandle {
         self.shared.clear_faults();
     }
 
-    /// Rotates the V2 signing key; returns the new kid. The old one stays in the
-    /// JWKS for the grace period.
+    /// Rotates the V2 AppJWT signing key (not the ID-token key: see
+    /// [`rotate_id_token_key`](Self::rotate_id_token_key)); returns the new kid.
+    /// The old one stays in the JWKS for the grace period.
     pub fn rotate_keys(&self) -> String {
         self.shared.rotate()
+    }
+
+    /// Rotates the ID-token signing key; returns the new kid, dated by the
+    /// emulator's clock as LivePerson's are: `idtoken-YY-MM-DD`, or
+    /// `idtoken-YY-MM-DD-<n>` (n from 2) for a further rotation on the same date,
+    /// so that kids never repeat. The key material changes too (the committed
+    /// rotating keys, in turn). ID tokens are signed with it from now on; the old
+    /// kid stays in the JWKS for [`Lifetimes::key_grace`] of emulator time.
+    ///
+    /// ```
+    /// use sentinel_mock::{ID_TOKEN_KID, MockServer};
+    ///
+    /// let mock = MockServer::builder().start_blocking()?;
+    /// assert_eq!(mock.current_id_token_kid(), ID_TOKEN_KID);
+    /// let kid = mock.rotate_id_token_key();
+    /// assert!(kid.starts_with("idtoken-") && kid != ID_TOKEN_KID);
+    /// assert_eq!(mock.current_id_token_kid(), kid);
+    /// assert!(mock.jwks_json().contains(ID_TOKEN_KID), "in grace");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn rotate_id_token_key(&self) -> String {
+        self.shared.rotate_id_token()
+    }
+
+    /// The kid ID tokens are signed with now ([`ID_TOKEN_KID`] until the first
+    /// [`rotate_id_token_key`](Self::rotate_id_token_key)).
+    pub fn current_id_token_kid(&self) -> String {
+        self.shared.current_id_token().kid
     }
 
     /// The kid V2 AppJWTs are signed with now.

@@ -11,15 +11,20 @@ use super::answer::{html, json_ok};
 use super::request::check_account;
 use crate::state::Shared;
 
+/// The services the emulator lists, in the order of the all-services answer.
+/// LivePerson's own clients read `sentinel` and `idp` (and a connector the
+/// messaging ones) from this one list.
+const SERVICES: [&str; 4] = ["sentinel", "idp", "asyncMessagingEnt", "agentVep"];
+
+/// Every listed service points at the emulator (or the advertised host): the
+/// emulator serves only `sentinel` and `idp`, but a user's own calls to the others
+/// must reach loopback, never a LivePerson production host with test tokens.
 fn services(s: &Shared, account: &str) -> Vec<Value> {
-    let entry = |service: &str, host: &str| json!({"service": service, "account": account, "baseURI": host});
     let own = s.config.advertised_host.as_deref().unwrap_or(&s.host);
-    vec![
-        entry("sentinel", own),
-        entry("idp", own),
-        entry("agentVep", "va.agentvep.liveperson.net"),
-        entry("asyncMessagingEnt", "va.msg.liveperson.net"),
-    ]
+    SERVICES
+        .iter()
+        .map(|service| json!({"service": service, "account": account, "baseURI": own}))
+        .collect()
 }
 
 pub(super) async fn all_services(

@@ -16,7 +16,7 @@ use super::answer::{html, json_created};
 use super::request::check_account;
 use super::token_fault::{TokenFault, signer, times};
 use crate::keys::verify;
-use crate::state::{Shared, V2Key};
+use crate::state::{KidKey, Shared};
 
 pub(super) async fn consumer(
     State(s): State<Arc<Shared>>,
@@ -38,7 +38,7 @@ pub(super) async fn consumer(
             _ => auth,
         };
         let v2 = s.published_v2();
-        let keys = v2.iter().map(V2Key::named).chain([s.keys.v1()]);
+        let keys = v2.iter().map(KidKey::named).chain([s.keys.v1()]);
         let claims = verify(jwt.trim(), keys).ok_or_else(unauthorized)?;
         let now = s.now();
         if claims["exp"].as_u64().is_none_or(|exp| exp <= now)

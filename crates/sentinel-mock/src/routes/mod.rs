@@ -7,6 +7,7 @@ mod answer;
 mod app_token;
 mod domain;
 mod idp;
+mod login;
 mod oauth;
 mod pkce;
 mod request;
@@ -63,6 +64,13 @@ pub(crate) const ROUTES: &[Route] = &[
         endpoint: Endpoint::Authorize,
         with_v2: None,
         handler: |m| on(m, oauth::authorize),
+    },
+    Route {
+        method: Method::POST,
+        path: "/sentinel/api/account/{account}/login",
+        endpoint: Endpoint::Login,
+        with_v2: None,
+        handler: |m| on(m, login::login),
     },
     Route {
         method: Method::POST,

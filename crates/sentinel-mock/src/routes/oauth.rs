@@ -13,10 +13,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::answer::{html, json_ok, oauth_error};
-use super::pkce;
-use super::request::{authenticate, check_account, form, param, parse_pairs, required, version};
+use super::request::{
+    Params, authenticate, check_account, form, param, parse_pairs, required, version,
+};
 use super::token_fault::{TokenFault, signer, times};
-use crate::config::MockClient;
+use super::{login, pkce};
+use crate::config::{LoginMode, MockClient};
 use crate::keys::opaque;
 use crate::state::{CodeGrant, RefreshGrant, Shared, lock};
 
@@ -29,62 +31,114 @@ pub(super) async fn authorize(
 ) -> Response {
     let result = (|| -> Result<Response, Response> {
         check_account(&s, &account)?;
-        let bad = |m: &str| html(StatusCode::BAD_REQUEST, m);
-        let p =
-            parse_pairs(q.unwrap_or_default().as_bytes()).ok_or_else(|| bad("Malformed query"))?;
-        let one = |name: &str| param(&p, name).map_err(|_| bad("Repeated parameter"));
-        let client_id = one("client_id")?.ok_or_else(|| bad("Missing client_id"))?;
-        let client = s
-            .config
-            .clients
-            .iter()
-            .find(|c| c.id == client_id)
-            .ok_or_else(|| bad("Unknown client"))?;
-        let sent_redirect = one("redirect_uri")?;
-        // An unverified redirect is never followed: a 400 page instead.
-        let redirect = match sent_redirect {
-            Some(r) if client.redirect_uris.iter().any(|u| u == r) => r.to_owned(),
-            Some(_) => return Err(bad("redirect_uri is not registered for this client")),
-            None => match client.redirect_uris.as_slice() {
-                [only] => only.clone(),
-                _ => return Err(bad("redirect_uri is required")),
-            },
-        };
-        let state = one("state")?;
-        let mut back = url::form_urlencoded::Serializer::new(String::new());
-        let response_type = one("response_type")?.filter(|r| !r.is_empty());
-        let pkce = pkce::challenge(one("code_challenge")?, one("code_challenge_method")?);
-        if response_type.is_none() {
-            back.append_pair("error", "invalid_request");
-            back.append_pair("error_description", "missing parameter response_type");
-        } else if response_type != Some("code") {
-            back.append_pair("error", "unsupported_response_type");
-            back.append_pair("error_description", "response_type must be code");
-        } else if let Err(why) = pkce {
-            back.append_pair("error", "invalid_request");
-            back.append_pair("error_description", why);
-        } else {
-            let code = opaque("code-");
-            lock(&s.codes).insert(
-                code.clone(),
-                CodeGrant {
-                    account: account.clone(),
-                    client_id: client.id.clone(),
-                    redirect_uri: sent_redirect.map(str::to_owned),
-                    expires_at: s.now() + s.config.lifetimes.code.as_secs(),
-                    code_challenge: pkce.ok().flatten().map(str::to_owned),
-                },
-            );
-            back.append_pair("code", &code);
-        }
-        if let Some(st) = state {
-            back.append_pair("state", st);
-        }
-        let sep = if redirect.contains('?') { '&' } else { '?' };
-        let location = format!("{redirect}{sep}{}", back.finish());
-        Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+        let p = parse_pairs(q.unwrap_or_default().as_bytes())
+            .ok_or_else(|| html(StatusCode::BAD_REQUEST, "Malformed query"))?;
+        let grant = check_authorize(&s, &p)?;
+        Ok(match s.config.login {
+            LoginMode::AutoConsent => grant.consent(&s, &account),
+            LoginMode::Form => login::page(&grant.client().id, &p, None),
+        })
     })();
     result.unwrap_or_else(|r| r)
+}
+
+/// A valid authorize request, to which a code may be issued once the user has
+/// consented.
+pub(super) struct Grant<'a> {
+    client: &'a MockClient,
+    /// Where the callback goes.
+    redirect: String,
+    /// The `redirect_uri` sent, which the exchange must repeat.
+    sent_redirect: Option<&'a str>,
+    state: Option<&'a str>,
+    code_challenge: Option<&'a str>,
+}
+
+impl Grant<'_> {
+    /// The client asking.
+    pub(super) fn client(&self) -> &MockClient {
+        self.client
+    }
+
+    /// Issues a code and redirects to the callback with it and the `state`.
+    pub(super) fn consent(&self, s: &Shared, account: &str) -> Response {
+        let code = opaque("code-");
+        lock(&s.codes).insert(
+            code.clone(),
+            CodeGrant {
+                account: account.to_owned(),
+                client_id: self.client.id.clone(),
+                redirect_uri: self.sent_redirect.map(str::to_owned),
+                expires_at: s.now() + s.config.lifetimes.code.as_secs(),
+                code_challenge: self.code_challenge.map(str::to_owned),
+            },
+        );
+        callback(&self.redirect, &[("code", &code)], self.state)
+    }
+}
+
+/// A 302 to `redirect` with `pairs` and the `state` added to its query.
+fn callback(redirect: &str, pairs: &[(&str, &str)], state: Option<&str>) -> Response {
+    let mut back = url::form_urlencoded::Serializer::new(String::new());
+    back.extend_pairs(pairs);
+    if let Some(st) = state {
+        back.append_pair("state", st);
+    }
+    let sep = if redirect.contains('?') { '&' } else { '?' };
+    let location = format!("{redirect}{sep}{}", back.finish());
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
+
+/// Checks the parameters of an authorize request (from its query, or carried
+/// through the login form): a valid one is a [`Grant`]; otherwise the answer,
+/// an HTML 400 where the client or redirect cannot be trusted (an unverified
+/// redirect is never followed), else a redirect with the OAuth error.
+pub(super) fn check_authorize<'a>(s: &'a Shared, p: &'a Params) -> Result<Grant<'a>, Response> {
+    let bad = |m: &str| html(StatusCode::BAD_REQUEST, m);
+    let one = |name: &str| param(p, name).map_err(|_| bad("Repeated parameter"));
+    let client_id = one("client_id")?.ok_or_else(|| bad("Missing client_id"))?;
+    let client = s
+        .config
+        .clients
+        .iter()
+        .find(|c| c.id == client_id)
+        .ok_or_else(|| bad("Unknown client"))?;
+    let sent_redirect = one("redirect_uri")?;
+    let redirect = match sent_redirect {
+        Some(r) if client.redirect_uris.iter().any(|u| u == r) => r.to_owned(),
+        Some(_) => return Err(bad("redirect_uri is not registered for this client")),
+        None => match client.redirect_uris.as_slice() {
+            [only] => only.clone(),
+            _ => return Err(bad("redirect_uri is required")),
+        },
+    };
+    let state = one("state")?;
+    let response_type = one("response_type")?.filter(|r| !r.is_empty());
+    let pkce = pkce::challenge(one("code_challenge")?, one("code_challenge_method")?);
+    let error = |code: &str, description: &str| {
+        callback(
+            &redirect,
+            &[("error", code), ("error_description", description)],
+            state,
+        )
+    };
+    if response_type.is_none() {
+        return Err(error("invalid_request", "missing parameter response_type"));
+    }
+    if response_type != Some("code") {
+        return Err(error(
+            "unsupported_response_type",
+            "response_type must be code",
+        ));
+    }
+    let code_challenge = pkce.map_err(|why| error("invalid_request", why))?;
+    Ok(Grant {
+        client,
+        redirect,
+        sent_redirect,
+        state,
+        code_challenge,
+    })
 }
 
 fn user_tokens(
@@ -117,7 +171,8 @@ fn user_tokens(
             "sub": u.id, "aud": client.id, "iss": "sentinel",
             "iat": iat, "exp": exp, "is_admin": u.is_admin, "is_lpa": u.is_lpa,
         });
-        body["id_token"] = Value::String(signer(s, s.keys.id_token(), fault).sign(&claims));
+        let key = s.current_id_token();
+        body["id_token"] = Value::String(signer(s, key.named(), fault).sign(&claims));
     }
     json_ok(body)
 }

@@ -15,7 +15,7 @@ async fn the_domain_api_names_the_advertised_host() {
         .json()
         .await
         .unwrap();
-    for service in ["sentinel", "idp"] {
+    for service in ["sentinel", "idp", "asyncMessagingEnt", "agentVep"] {
         let e = v["baseURIs"]
             .as_array()
             .unwrap()

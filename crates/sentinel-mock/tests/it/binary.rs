@@ -21,6 +21,7 @@ fn help_documents_the_flags_and_defaults() {
         "--client-secret",
         "--redirect-uri",
         "--fault",
+        "--login-page",
         "[default: 0]",
         "[default: 123456]",
         &format!("[default: {}]", sentinel_mock::DEFAULT_CLIENT_ID),
@@ -168,4 +169,42 @@ fn bad_flags_are_refused() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("teapot"));
+}
+
+#[tokio::test]
+async fn login_page_flag_shows_the_page_and_prints_the_credentials() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sentinel-mock"))
+        .args(["--port", "0", "--login-page"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Killed when the test ends, passed or failed.
+    let _child = Reap(Some(child));
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.strip_prefix("listening on ").unwrap().to_owned();
+    let login = lines
+        .map(Result::unwrap)
+        .find(|l| l.starts_with("login page:"))
+        .unwrap();
+    assert_eq!(
+        login,
+        format!(
+            "login page:    user demo-user-1, password {}",
+            sentinel_mock::DEMO_PASSWORD
+        )
+    );
+    let r = crate::util::http()
+        .get(format!(
+            "{url}/sentinel/api/account/123456/authorize?response_type=code&client_id={}",
+            sentinel_mock::DEFAULT_CLIENT_ID
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(r.text().await.unwrap().contains(r#"id="login""#));
 }

@@ -22,6 +22,48 @@ async fn all_services_point_sentinel_and_idp_at_the_mock() {
     assert!(!t.m.host().contains('/'), "a bare host:port");
 }
 
+/// The services LivePerson's clients read from the all-services list.
+const SERVICES: [&str; 4] = ["sentinel", "idp", "asyncMessagingEnt", "agentVep"];
+
+#[tokio::test]
+async fn all_services_list_every_service_at_the_mock_and_one_service_agrees() {
+    let t = T::new().await;
+    let r = t
+        .get(&t.url("/api/account/123456/service/baseURI.json?version=1.0"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let v: Value = r.json().await.unwrap();
+    let all = v["baseURIs"].as_array().unwrap();
+    let listed: Vec<&str> = all.iter().map(|e| e["service"].as_str().unwrap()).collect();
+    assert_eq!(listed, SERVICES, "each once, in this order");
+    for e in all {
+        assert_eq!(e.as_object().unwrap().len(), 3, "{e}");
+        assert_eq!(e["account"], "123456");
+        // No production host: a user's own calls stay on loopback.
+        assert_eq!(e["baseURI"], t.m.host().as_str(), "{e}");
+        let service = e["service"].as_str().unwrap();
+        let r = t
+            .get(&t.url(&format!(
+                "/api/account/123456/service/{service}/baseURI.json?version=1.0"
+            )))
+            .await;
+        assert_eq!(r.status(), 200, "{service}");
+        let one: Value = r.json().await.unwrap();
+        assert_eq!(&one, e, "the single-service answer is the list's entry");
+    }
+    // Names are case-sensitive, as the Domain API's are.
+    let r = t
+        .get(&t.url("/api/account/123456/service/asyncmessagingent/baseURI.json?version=1.0"))
+        .await;
+    assert_eq!(r.status(), 404);
+}
+
 #[tokio::test]
 async fn one_service_and_unknown_service() {
     let t = T::new().await;

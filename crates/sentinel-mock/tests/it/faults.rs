@@ -28,6 +28,18 @@ async fn hit(t: &T, e: Endpoint) -> Result<reqwest::Response, reqwest::Error> {
                 .send()
                 .await
         }
+        Endpoint::Login => {
+            t.http
+                .post(t.sentinel("/login"))
+                .form(&[
+                    ("username", "demo-user-1"),
+                    ("password", sentinel_mock::DEMO_PASSWORD),
+                    ("client_id", CLIENT),
+                    ("response_type", "code"),
+                ])
+                .send()
+                .await
+        }
         Endpoint::Token => {
             t.http
                 .post(t.sentinel("/token?v=1.0"))
@@ -72,9 +84,11 @@ async fn hit(t: &T, e: Endpoint) -> Result<reqwest::Response, reqwest::Error> {
     }
 }
 
-const EIGHT: [Endpoint; 8] = [
+/// Every endpoint but `Other`.
+const SERVED: [Endpoint; 9] = [
     Endpoint::DomainApi,
     Endpoint::Authorize,
+    Endpoint::Login,
     Endpoint::Token,
     Endpoint::Revoke,
     Endpoint::AppTokenV1,
@@ -86,10 +100,10 @@ const EIGHT: [Endpoint; 8] = [
 #[tokio::test]
 async fn a_status_fault_hits_exactly_n_requests_of_its_endpoint() {
     let t = T::new().await;
-    for e in EIGHT {
+    for e in SERVED {
         t.m.fault(e, Fault::Status(503), 2);
     }
-    for e in EIGHT {
+    for e in SERVED {
         for _ in 0..2 {
             let r = hit(&t, e).await.unwrap();
             assert_eq!(r.status(), 503, "{e:?}");
