@@ -64,7 +64,8 @@ pub struct Lifetimes {
     /// Authorization code (default 60 s).
     pub code: Duration,
     /// How long a rotated-out V2 or ID-token key stays in the JWKS (default
-    /// 5 min: shorter than the tokens it signed live; see the crate docs).
+    /// 1 h, the longest token lifetime: a key stays published while any token
+    /// it signed can still be valid, as a rotating issuer must).
     pub key_grace: Duration,
 }
 
@@ -75,7 +76,7 @@ impl Default for Lifetimes {
             access_token: Duration::from_secs(3600),
             id_token: Duration::from_secs(600),
             code: Duration::from_secs(60),
-            key_grace: Duration::from_secs(300),
+            key_grace: Duration::from_secs(3600),
         }
     }
 }

@@ -87,11 +87,9 @@
 //!   the V2 keys, until [`MockHandle::rotate_id_token_key`] switches to a new key
 //!   under a kid dated by the emulator clock (`idtoken-YY-MM-DD`, `-2`, `-3`...
 //!   for more rotations that day); the rotated-out kid stays in the JWKS for
-//!   [`Lifetimes::key_grace`] too. With the default lifetimes that grace (5 min)
-//!   is shorter than an ID token's (10 min): a verifier that first fetches the
-//!   JWKS between the two rejects a token still unexpired. Set `key_grace` to at
-//!   least the longest token lifetime to emulate a server that keeps keys as
-//!   long as their tokens live.
+//!   [`Lifetimes::key_grace`] too. The default grace (1 h) is the longest token
+//!   lifetime, so no token still valid loses its key; set it shorter to emulate
+//!   an issuer that drops keys early.
 //! - **Time** is the system clock plus an offset ([`MockHandle::set_clock_offset`]):
 //!   tests expire codes, tokens and keys by moving it, never by sleeping.
 //!

@@ -163,10 +163,10 @@ impl World {
 
 #[tokio::test]
 async fn id_token_key_rotations_never_reject_a_valid_id_token() {
-    // A server that keeps a rotated-out key as long as the tokens it signed
-    // live (the emulator's default grace, 5 min, is shorter than an ID token's
-    // 10: a verifier that first fetched the JWKS in between would reject a
-    // still-valid token, whatever its cache policy).
+    // The tightest grace a correct server may use: a rotated-out key stays
+    // exactly as long as the ID tokens it signed live (the emulator's default
+    // is longer, an hour). Any shorter and a verifier that first fetched the
+    // JWKS in between would reject a still-valid token, whatever its policy.
     let lifetimes = Lifetimes {
         key_grace: Lifetimes::default().id_token,
         ..Lifetimes::default()

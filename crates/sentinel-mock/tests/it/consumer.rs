@@ -1,10 +1,12 @@
 //! IdP ConsumerJWS.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
-use sentinel_mock::Endpoint;
+use sentinel_mock::{Endpoint, Lifetimes, MockServer};
 
-use crate::util::{REDIRECT, T, decode};
+use crate::util::{REDIRECT, T, config, decode};
 
 impl T {
     async fn consumer(&self, auth: Option<&str>, body: &Value) -> reqwest::Response {
@@ -94,7 +96,11 @@ async fn an_expired_app_jwt_is_401() {
 
 #[tokio::test]
 async fn an_app_jwt_of_an_expired_v2_key_is_401() {
-    let t = T::new().await;
+    let t = T::with(MockServer::builder().config(config()).lifetimes(Lifetimes {
+        key_grace: Duration::from_secs(300),
+        ..Lifetimes::default()
+    }))
+    .await;
     let v: Value = t.app_token_v2().await.json().await.unwrap();
     let app = v["access_token"].as_str().unwrap().to_owned();
     t.m.rotate_keys();
