@@ -192,7 +192,20 @@ fn domain_prints_the_sentinel_host() {
 
     let v = run(sentinel().args(args).args(["--service", "idp", "--json"])).json();
     assert_eq!(v["host"], m.host());
-    assert_eq!(m.count(Endpoint::DomainApi), 3);
+    // Any service of the all-services list, not only Sentinel's and the IdP's.
+    for service in ["asyncMessagingEnt", "agentVep"] {
+        let v = run(sentinel().args(args).args(["--service", service, "--json"])).json();
+        assert_eq!(v["service"], service);
+        assert_eq!(v["host"], m.host());
+    }
+    assert_eq!(m.count(Endpoint::DomainApi), 5);
+    // Each asked for the list, never a single service.
+    assert!(
+        m.request_log()
+            .iter()
+            .filter(|r| r.endpoint == Endpoint::DomainApi)
+            .all(|r| r.path.ends_with("/service/baseURI.json")),
+    );
 }
 
 #[test]
