@@ -189,6 +189,17 @@ impl<T, E: Clone> RenewingCache<T, E> {
         self.inner.current.store(None);
     }
 
+    /// Drops the cached value if it is still `stale`, and says whether it did:
+    /// many requests refused with the same token renew it once, and a value
+    /// renewed meanwhile is kept.
+    pub fn invalidate_if(&self, stale: &Arc<Cached<T>>) -> bool {
+        let previous = self
+            .inner
+            .current
+            .compare_and_swap(Arc::as_ptr(stale), None);
+        previous.as_ref().is_some_and(|p| Arc::ptr_eq(p, stale))
+    }
+
     fn ticket(&self, now: UnixTime) -> Renewal<T, E> {
         Renewal {
             cache: self.clone(),

@@ -248,6 +248,12 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         self.inner.app_jwt.invalidate();
     }
 
+    /// Forgets the cached AppJWT if it is still `refused`, and says whether it
+    /// did: many requests refused with one token renew it once.
+    pub fn invalidate_app_token_if(&self, refused: &CachedAppJwt) -> bool {
+        self.inner.app_jwt.invalidate_if(refused)
+    }
+
     /// Requests a new AppJWT, bypassing the cache.
     pub async fn fetch_app_token(&self) -> Result<(AppJwt, Expiry), Error> {
         let s = self.sentinel().await?;
@@ -342,6 +348,19 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// refused it).
     pub fn invalidate_consumer_jws(&self, ext_consumer_id: &str) {
         self.inner.consumers.remove(ext_consumer_id);
+    }
+
+    /// Forgets `ext_consumer_id`'s cached ConsumerJWS if it is still `refused`,
+    /// and says whether it did.
+    pub fn invalidate_consumer_jws_if(
+        &self,
+        ext_consumer_id: &str,
+        refused: &CachedConsumerJws,
+    ) -> bool {
+        self.inner
+            .consumers
+            .get(ext_consumer_id)
+            .is_some_and(|c| c.invalidate_if(refused))
     }
 
     /// Requests a new ConsumerJWS for `ext_consumer_id`, bypassing its cache (the

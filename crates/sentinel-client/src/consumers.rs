@@ -43,6 +43,11 @@ impl ConsumerCache {
         e
     }
 
+    /// The cache of `ext_consumer_id`, if there is one (not made more recent).
+    pub(crate) fn get(&self, ext_consumer_id: &str) -> Option<RenewingCache<ConsumerJws, Error>> {
+        self.lock().peek(ext_consumer_id).cloned()
+    }
+
     pub(crate) fn remove(&self, ext_consumer_id: &str) {
         self.lock().pop(ext_consumer_id);
     }

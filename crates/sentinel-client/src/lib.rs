@@ -20,6 +20,7 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `tokio` | `TokioRuntime`: the [`Runtime`] of a tokio application |
+//! | `tower` | `tower::AuthLayer`: the AppJWT (and ConsumerJWS) on the requests of any tower service |
 //!
 //! ```
 //! use sentinel_client::{Client, ClientConfig, ThreadRuntime};
@@ -48,6 +49,7 @@
 //! | [`ClientConfig`] | account, credentials, hosts, policies |
 //! | [`DomainCache`] | the Domain API's all-services lists, per account, shareable |
 //! | [`HttpClient`], [`Runtime`], [`ThreadRuntime`], `TokioRuntime` | what the client runs on |
+//! | [`auth`] | [`auth::Authorizer`]: the AppJWT (and ConsumerJWS) on your own requests, renewed once on a 401 |
 //! | [`cache`] | [`RenewingCache`]: one value, renewed by one caller at a time |
 //! | [`generate_state`], [`generate_code_verifier`] | values from the OS CSPRNG |
 //!
@@ -57,6 +59,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod auth;
 mod blocking;
 pub mod cache;
 mod client;
@@ -68,6 +71,8 @@ mod random;
 mod runtime;
 #[cfg(feature = "tokio")]
 mod tokio_runtime;
+#[cfg(feature = "tower")]
+pub mod tower;
 mod verify;
 
 pub use blocking::BlockingClient;

@@ -279,3 +279,18 @@ fn an_abandoned_renewal_is_no_failure() {
     drop(cache.poll(t(0)));
     assert_eq!(name(&cache.poll(t(0))), "Renew");
 }
+
+#[test]
+fn invalidate_if_drops_only_the_value_it_was_given() {
+    let cache = Cache::new(RefreshPolicy::default());
+    fill(&cache, t(0), 1, 3600);
+    let Poll::Ready(first) = cache.poll(t(1)) else {
+        panic!("filled")
+    };
+    assert!(cache.invalidate_if(&first));
+    assert!(!cache.invalidate_if(&first), "already gone");
+    fill(&cache, t(2), 2, 3600);
+    // A caller still holding the first value cannot drop the second.
+    assert!(!cache.invalidate_if(&first));
+    assert!(matches!(cache.poll(t(3)), Poll::Ready(v) if *v.value() == 2));
+}
