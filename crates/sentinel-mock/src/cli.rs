@@ -53,7 +53,7 @@ pub struct MockArgs {
     pub redirect_uris: Vec<String>,
     /// Fault for the next requests: ENDPOINT=FAULT for one, ENDPOINT=FAULT:COUNT
     /// for COUNT. Endpoints: domain, authorize, login, token, revoke, app-token-v1,
-    /// app-token-v2, jwks, consumer. Faults: 400, 500, 503 (any status),
+    /// app-token-v2, jwks, consumer, protected, send. Faults: 400, 500, 503 (any status),
     /// 429[=SECS], delay[=MS], truncated, oversized, oversized-503, drop, html,
     /// invalid-json, unknown-key, expired. Repeatable.
     #[arg(long = "fault", value_name = "ENDPOINT=FAULT[:COUNT]")]

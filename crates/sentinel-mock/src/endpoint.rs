@@ -36,13 +36,18 @@ pub enum Endpoint {
     Jwks,
     /// IdP ConsumerJWS
     Consumer,
+    /// `.../app/protected`: a stand-in for a LivePerson API that takes an AppJWT.
+    Protected,
+    /// `.../messaging/consumer/conversation/send`: a stand-in for the Messaging
+    /// Send API (an AppJWT and a ConsumerJWS).
+    SendApi,
     /// Any other path.
     Other,
 }
 
 impl Endpoint {
     /// Every endpoint, in a fixed order.
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 12] = [
         Endpoint::DomainApi,
         Endpoint::Authorize,
         Endpoint::Login,
@@ -52,6 +57,8 @@ impl Endpoint {
         Endpoint::AppTokenV2,
         Endpoint::Jwks,
         Endpoint::Consumer,
+        Endpoint::Protected,
+        Endpoint::SendApi,
         Endpoint::Other,
     ];
 
@@ -71,6 +78,8 @@ impl Endpoint {
             Endpoint::AppTokenV2 => "app-token-v2",
             Endpoint::Jwks => "jwks",
             Endpoint::Consumer => "consumer",
+            Endpoint::Protected => "protected",
+            Endpoint::SendApi => "send",
             Endpoint::Other => "other",
         }
     }

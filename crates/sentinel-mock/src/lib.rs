@@ -2,8 +2,8 @@
 //!
 //! A LivePerson Sentinel emulator on loopback, for tests, demos and benchmarks:
 //! every endpoint of the protocol reference (Domain API, authorize, token, refresh,
-//! revoke, AppJWT V1 and V2, JWKS, IdP ConsumerJWS), real RS256 tokens, key
-//! rotation, a movable clock, request counters, a request log without secret
+//! revoke, AppJWT V1 and V2, JWKS, IdP ConsumerJWS), two stand-ins for the
+//! LivePerson APIs that take those tokens, real RS256 tokens, key rotation, a movable clock, request counters, a request log without secret
 //! values, and fault injection per endpoint.
 //!
 //! Its signing keys are committed and TEST-ONLY: never trust its tokens anywhere else.
@@ -32,6 +32,8 @@
 //! | [`Endpoint::AppTokenV2`] | `POST /sentinel/api/v2/account/{a}/app/token`, or the V1 path with `?v=2.0` |
 //! | [`Endpoint::Jwks`] | `GET /sentinel/well-known/jwks` |
 //! | [`Endpoint::Consumer`] | `POST /api/account/{a}/consumer` (IdP ConsumerJWS; answers 201, as LivePerson does) |
+//! | [`Endpoint::Protected`] | `GET /api/account/{a}/app/protected`, `POST /api/account/{a}/app/protected` (an API taking an AppJWT; not LivePerson's) |
+//! | [`Endpoint::SendApi`] | `POST /api/account/{a}/messaging/consumer/conversation/send?v=3` (the Messaging Send API's path: an AppJWT and a ConsumerJWS) |
 //!
 //! The Domain API lists `sentinel`, `idp`, `asyncMessagingEnt` and `agentVep`
 //! (all-services list and one service alike), each with the emulator's own
@@ -44,6 +46,37 @@
 //! or `2.0` 400. OAuth errors are RFC 6749 §5.2 JSON: `invalid_request` (400),
 //! `invalid_client` (401 with `WWW-Authenticate`), `invalid_grant` (400),
 //! `unsupported_grant_type` (400).
+//!
+//! ## Protected endpoints
+//!
+//! For testing what attaches the tokens (a client, a middleware), two endpoints
+//! stand in for the LivePerson APIs that take them. They do nothing else, and
+//! answer only with what they saw of the request:
+//!
+//! - **Protected** ([`MockHandle::protected_url`]) takes an AppJWT of the
+//!   account in `Authorization`, raw (as LivePerson's examples send it) or as
+//!   `Bearer <token>`, checked exactly as the IdP checks it: signed by a V2 key
+//!   the JWKS publishes now or by the V1 key, `exp` after the emulator clock,
+//!   `iss` `Sentinel`, `aud` `le{a}`. GET and POST alike answer 200
+//!   `{"account":"123456","client_id":"<azp>","method":"POST","body_bytes":N,"body_sha256":"<hex>"}`,
+//!   so that a retried request can be checked for the very same body.
+//! - **Send API** ([`MockHandle::send_api_url`]) takes the AppJWT the same way
+//!   and, in `X-LP-ON-BEHALF`, a ConsumerJWS of the IdP endpoint above (raw or
+//!   `Bearer`): signed by a V2 key published now, `exp` after the emulator
+//!   clock, `iss` `https://idp.liveperson.net`, `aud` the account, a `sub`. It
+//!   answers 200 `{"consumer":"<sub>","body_bytes":N,"body_sha256":"<hex>"}`;
+//!   the body is not parsed and the query (`v=3`) not checked.
+//!
+//! A missing or refused token is a 401 with `WWW-Authenticate: Bearer
+//! realm="liveperson"` (plus `error="invalid_token"` when one was sent) and a
+//! JSON body `{"error":"unauthorized","error_description":"AppJWT expired"}`
+//! naming which token and why (`missing`, `not signed by a published key`,
+//! `expired`, `wrong issuer`, `wrong audience`, `no subject`), never the token.
+//! An unknown account is 404. Faults (`--fault protected=401:1`,
+//! `--fault send=503`) and counters apply as everywhere: a
+//! [`Fault::Status`]`(401)` with count 1 answers the next request 401 whatever
+//! its token, as an API does when it rejects a token the client still thinks
+//! valid.
 //!
 //! ## Choices where Sentinel leaves room
 //!
@@ -373,6 +406,39 @@ impl MockHandle {
         self.client()
             .and_then(|c| c.redirect_uris.first())
             .map_or("", String::as_str)
+    }
+
+    /// `http://127.0.0.1:<port>/api/account/<account>/app/protected`, the
+    /// [`Endpoint::Protected`] URL of the first account: GET or POST with an
+    /// AppJWT in `Authorization` (see [the crate docs](crate#protected-endpoints)).
+    ///
+    /// ```
+    /// use sentinel_mock::MockServer;
+    ///
+    /// let mock = MockServer::builder().start_blocking()?;
+    /// assert_eq!(
+    ///     mock.protected_url(),
+    ///     format!("{}/api/account/123456/app/protected", mock.base_url())
+    /// );
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn protected_url(&self) -> String {
+        format!(
+            "{}/api/account/{}/app/protected",
+            self.base_url(),
+            self.account()
+        )
+    }
+
+    /// `http://127.0.0.1:<port>/api/account/<account>/messaging/consumer/conversation/send?v=3`,
+    /// the [`Endpoint::SendApi`] URL of the first account: POST with an AppJWT in
+    /// `Authorization` and a ConsumerJWS in `X-LP-ON-BEHALF`.
+    pub fn send_api_url(&self) -> String {
+        format!(
+            "{}/api/account/{}/messaging/consumer/conversation/send?v=3",
+            self.base_url(),
+            self.account()
+        )
     }
 
     /// The configuration served.

@@ -13,10 +13,10 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::answer::{html, json_created};
+use super::auth;
 use super::request::check_account;
 use super::token_fault::{TokenFault, signer, times};
-use crate::keys::verify;
-use crate::state::{KidKey, Shared};
+use crate::state::Shared;
 
 pub(super) async fn consumer(
     State(s): State<Arc<Shared>>,
@@ -28,25 +28,12 @@ pub(super) async fn consumer(
     let fault = fault.map(|f| f.0);
     let result = (|| -> Result<Response, Response> {
         check_account(&s, &account)?;
-        let unauthorized = || html(StatusCode::UNAUTHORIZED, "Unauthorized");
-        let auth = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(unauthorized)?;
-        let jwt = match auth.get(..7) {
-            Some(p) if p.eq_ignore_ascii_case("bearer ") => auth.get(7..).unwrap_or(""),
-            _ => auth,
-        };
-        let v2 = s.published_v2();
-        let keys = v2.iter().map(KidKey::named).chain([s.keys.v1()]);
-        let claims = verify(jwt.trim(), keys).ok_or_else(unauthorized)?;
+        // The IdP's own 401 is an HTML page; why goes to the debug log only.
+        auth::app_jwt(&s, &account, &headers).map_err(|why| {
+            tracing::debug!(token = "AppJWT", reason = why.as_str(), "refused");
+            html(StatusCode::UNAUTHORIZED, "Unauthorized")
+        })?;
         let now = s.now();
-        if claims["exp"].as_u64().is_none_or(|exp| exp <= now)
-            || claims["iss"] != "Sentinel"
-            || claims["aud"] != format!("le{account}").as_str()
-        {
-            return Err(unauthorized());
-        }
         let ct = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -64,7 +51,7 @@ pub(super) async fn consumer(
             .filter(|e| !e.is_empty())
             .ok_or_else(|| html(StatusCode::BAD_REQUEST, "Missing ext_consumer_id"))?;
         let (iat, exp) = times(now, 3600, fault);
-        let jws = json!({"sub": ext, "aud": account, "iss": "https://idp.liveperson.net", "iat": iat, "exp": exp});
+        let jws = json!({"sub": ext, "aud": account, "iss": auth::CONSUMER_JWS_ISSUER, "iat": iat, "exp": exp});
         let key = s.current_v2();
         Ok(json_created(
             json!({"token": signer(&s, key.named(), fault).sign(&jws)}),

@@ -5,11 +5,13 @@
 
 mod answer;
 mod app_token;
+mod auth;
 mod domain;
 mod idp;
 mod login;
 mod oauth;
 mod pkce;
+mod protected;
 mod request;
 mod token_fault;
 
@@ -113,6 +115,29 @@ pub(crate) const ROUTES: &[Route] = &[
         endpoint: Endpoint::Consumer,
         with_v2: None,
         handler: |m| on(m, idp::consumer),
+    },
+    // Stand-ins for the LivePerson APIs that take an AppJWT (not in the protocol
+    // reference: for testing what attaches the tokens).
+    Route {
+        method: Method::GET,
+        path: "/api/account/{account}/app/protected",
+        endpoint: Endpoint::Protected,
+        with_v2: None,
+        handler: |m| on(m, protected::protected),
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/account/{account}/app/protected",
+        endpoint: Endpoint::Protected,
+        with_v2: None,
+        handler: |m| on(m, protected::protected),
+    },
+    Route {
+        method: Method::POST,
+        path: "/api/account/{account}/messaging/consumer/conversation/send",
+        endpoint: Endpoint::SendApi,
+        with_v2: None,
+        handler: |m| on(m, protected::send),
     },
 ];
 
@@ -269,13 +294,17 @@ mod tests {
                 "{} {path}",
                 r.method
             );
-            let other = if r.method == Method::GET {
-                Method::POST
-            } else {
-                Method::GET
-            };
-            let (status, _) = answer(&router, other.clone(), &path).await;
-            assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{other} {path}");
+            // Every other method is a 405 (HEAD is served with GET, as by axum).
+            let served: Vec<&Method> = ROUTES
+                .iter()
+                .filter(|o| o.path == r.path)
+                .map(|o| &o.method)
+                .collect();
+            let others = [Method::GET, Method::POST, Method::PUT, Method::DELETE];
+            for other in others.iter().filter(|m| !served.contains(m)) {
+                let (status, _) = answer(&router, other.clone(), &path).await;
+                assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{other} {path}");
+            }
         }
     }
 

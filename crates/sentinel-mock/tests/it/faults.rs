@@ -80,12 +80,14 @@ async fn hit(t: &T, e: Endpoint) -> Result<reqwest::Response, reqwest::Error> {
                 .send()
                 .await
         }
+        Endpoint::Protected => t.http.get(t.m.protected_url()).send().await,
+        Endpoint::SendApi => t.http.post(t.m.send_api_url()).body("{}").send().await,
         Endpoint::Other => t.http.get(t.url("/elsewhere")).send().await,
     }
 }
 
 /// Every endpoint but `Other`.
-const SERVED: [Endpoint; 9] = [
+const SERVED: [Endpoint; 11] = [
     Endpoint::DomainApi,
     Endpoint::Authorize,
     Endpoint::Login,
@@ -95,6 +97,8 @@ const SERVED: [Endpoint; 9] = [
     Endpoint::AppTokenV2,
     Endpoint::Jwks,
     Endpoint::Consumer,
+    Endpoint::Protected,
+    Endpoint::SendApi,
 ];
 
 #[tokio::test]
@@ -462,6 +466,13 @@ fn fault_specs_parse_as_on_the_command_line() {
         Fault::OversizedUnavailable,
         2,
     );
+    ok(
+        "protected=401:1",
+        Endpoint::Protected,
+        Fault::Status(401),
+        1,
+    );
+    ok("send=503", Endpoint::SendApi, Fault::Status(503), 1);
     ok("token=drop:5", Endpoint::Token, Fault::Drop, 5);
     ok("token=html", Endpoint::Token, Fault::HtmlError, 1);
     ok("token=invalid-json", Endpoint::Token, Fault::InvalidJson, 1);

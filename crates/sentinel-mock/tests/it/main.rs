@@ -18,4 +18,5 @@ mod lifecycle;
 mod login;
 mod observability;
 mod pkce;
+mod protected;
 mod user_flow;
