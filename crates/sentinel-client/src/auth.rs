@@ -248,6 +248,33 @@ impl<H: HttpClient, R: Runtime> Authorizer<H, R> {
         Ok(Some(again))
     }
 
+    /// Sends `request` (to a LivePerson API of yours) through the client's own
+    /// [`HttpClient`], authorised, and once more after a `401` with renewed
+    /// tokens. Redirects are not followed (no adapter follows one, so no token
+    /// goes where you did not send it), and the answer's body is capped at
+    /// [`MAX_BODY_BYTES`](sentinel_proto::response::MAX_BODY_BYTES), as every answer the client reads is.
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        let http = self.inner.client.http();
+        let (request, retry) = self.prepare(request).await?;
+        let response = http.send(request).await?;
+        match self.retry(response.status(), retry).await? {
+            None => Ok(response),
+            Some(again) => Ok(http.send(again).await?),
+        }
+    }
+
+    /// [`Authorizer::send`], blocking: for a blocking [`HttpClient`] (such as
+    /// sentinel-isahc's), whose futures are complete when first polled.
+    pub fn send_blocking(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        pollster::block_on(self.send(request))
+    }
+
     /// The `Authorization` value of `app`: the one built for it before, or a
     /// new one, kept for the next caller.
     fn header_for(&self, app: &CachedAppJwt) -> Result<HeaderValue, Error> {
