@@ -22,7 +22,7 @@ use sentinel_benches::peers::{
 };
 use sentinel_benches::{
     ACCOUNT, APP_JWT_KID, TEST_KEY_SPKI, all_services_body, app_jwt, app_token_response_body,
-    key_pair, now_secs, token_response_body,
+    key_pair, now_secs, sentinel_verify_contender, token_response_body,
 };
 use sentinel_client::{Client, ClientConfig, RenewingCache, ThreadRuntime, cache::Poll};
 use sentinel_proto::error::TransportError;
@@ -225,9 +225,20 @@ fn main() {
         &RSA_PKCS1_2048_8192_SHA256,
         kp.public().as_ref(),
     ));
-    t.measure("verify AppJWT (RS256)", "sentinel_proto", move || {
-        verify::<AppJwtClaims>(token, keys, validation, now).unwrap()
+    let lc_components = keep(aws_lc_rs::signature::RsaPublicKeyComponents {
+        n: n.as_slice(),
+        e: e.as_slice(),
     });
+    let lc_params = &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256;
+    let lc_unparsed = keep(aws_lc_rs::signature::UnparsedPublicKey::new(
+        lc_params,
+        kp.public().as_ref(),
+    ));
+    t.measure(
+        "verify AppJWT (RS256)",
+        sentinel_verify_contender(),
+        move || verify::<AppJwtClaims>(token, keys, validation, now).unwrap(),
+    );
     t.measure("verify AppJWT (RS256)", "jsonwebtoken", move || {
         jsonwebtoken::decode::<AppJwtClaims>(token, jwt_key, jv).unwrap()
     });
@@ -249,6 +260,24 @@ fn main() {
         "floor_ring_unparsed_key",
         move || {
             unparsed
+                .verify(signing_input.as_bytes(), signature)
+                .unwrap()
+        },
+    );
+    t.measure(
+        "verify AppJWT (RS256)",
+        "floor_aws_lc_rs_components",
+        move || {
+            lc_components
+                .verify(lc_params, signing_input.as_bytes(), signature)
+                .unwrap()
+        },
+    );
+    t.measure(
+        "verify AppJWT (RS256)",
+        "floor_aws_lc_rs_unparsed_key",
+        move || {
+            lc_unparsed
                 .verify(signing_input.as_bytes(), signature)
                 .unwrap()
         },

@@ -51,10 +51,25 @@ fn fetch_app_token(c: &mut Criterion) {
     // Async: ours, oauth2, bare reqwest.
     let ours = sentinel_reqwest::SentinelClient::new(config.clone()).unwrap();
     let http = reqwest::Client::builder()
-        .use_rustls_tls()
+        .tls_backend_rustls()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    // oauth2's own `AsyncHttpClient for reqwest::Client` (oauth2 5.0,
+    // `reqwest_client.rs`), written out for reqwest 0.13, which oauth2 5.0 predates.
+    let oauth_http = |request: oauth2::HttpRequest| {
+        let http = &http;
+        async move {
+            let response = http.execute(request.try_into()?).await?;
+            let mut builder = http::Response::builder()
+                .status(response.status())
+                .version(response.version());
+            for (name, value) in response.headers() {
+                builder = builder.header(name, value);
+            }
+            Ok::<_, reqwest::Error>(builder.body(response.bytes().await?.to_vec()).unwrap())
+        }
+    };
     let oauth = BasicClient::new(oauth2::ClientId::new(mock.client_id().to_owned()))
         .set_client_secret(oauth2::ClientSecret::new(mock.client_secret().to_owned()))
         .set_auth_type(AuthType::RequestBody)
@@ -92,7 +107,11 @@ fn fetch_app_token(c: &mut Criterion) {
     // Everyone gets a token from the emulator.
     let (jwt, _) = rt.block_on(ours.fetch_app_token()).unwrap();
     let theirs = rt
-        .block_on(oauth.exchange_client_credentials().request_async(&http))
+        .block_on(
+            oauth
+                .exchange_client_credentials()
+                .request_async(&oauth_http),
+        )
         .unwrap();
     assert_eq!(
         jwt.secret().split('.').next(),
@@ -110,8 +129,12 @@ fn fetch_app_token(c: &mut Criterion) {
     });
     g.bench_function("oauth2_reqwest", |b| {
         b.iter(|| {
-            rt.block_on(oauth.exchange_client_credentials().request_async(&http))
-                .unwrap()
+            rt.block_on(
+                oauth
+                    .exchange_client_credentials()
+                    .request_async(&oauth_http),
+            )
+            .unwrap()
         })
     });
     g.bench_function("floor_bare_reqwest_post", |b| {

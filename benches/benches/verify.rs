@@ -1,7 +1,11 @@
 //! RS256 verification of a Sentinel AppJWT (decode, signature, claims):
 //! `sentinel_proto::jwt::verify` against `jsonwebtoken` (rust_crypto backend) with
-//! an equivalent validation, and against bare `ring` signature checks of the same
-//! bytes (the floor: no base64, no JSON, no claims).
+//! an equivalent validation, and against bare `aws-lc-rs` and `ring` signature
+//! checks of the same bytes (the floors: no base64, no JSON, no claims).
+//!
+//! `sentinel_proto` verifies with the backend of this build: aws-lc-rs by default,
+//! ring with `cargo bench -p sentinel-benches --no-default-features --features ring
+//! --bench verify`; the contender's name says which.
 //!
 //! The token is signed in setup with the committed TEST-ONLY key
 //! `crates/sentinel-proto/testdata/jwt/test-only-rsa2048-a.pk8.der`.
@@ -13,7 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents, UnparsedPublicKey};
-use sentinel_benches::{APP_JWT_KID, app_jwt, key_pair, now_secs};
+use sentinel_benches::{APP_JWT_KID, app_jwt, key_pair, now_secs, sentinel_verify_contender};
 use sentinel_proto::UnixTime;
 use sentinel_proto::jwt::{AppJwtClaims, KeySet, RsaPublicKey, Validation, verify};
 
@@ -49,6 +53,12 @@ fn verify_app_jwt(c: &mut Criterion) {
     };
     let kp = key_pair();
     let unparsed = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, kp.public().as_ref());
+    let lc_components = aws_lc_rs::signature::RsaPublicKeyComponents {
+        n: n.as_slice(),
+        e: e.as_slice(),
+    };
+    let lc_params = &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256;
+    let lc_unparsed = aws_lc_rs::signature::UnparsedPublicKey::new(lc_params, kp.public().as_ref());
 
     // Everyone accepts the token.
     let ours: AppJwtClaims = verify(&token, &keys, &validation, now).unwrap();
@@ -66,9 +76,15 @@ fn verify_app_jwt(c: &mut Criterion) {
     unparsed
         .verify(signing_input.as_bytes(), &signature)
         .unwrap();
+    lc_components
+        .verify(lc_params, signing_input.as_bytes(), &signature)
+        .unwrap();
+    lc_unparsed
+        .verify(signing_input.as_bytes(), &signature)
+        .unwrap();
 
     let mut g = c.benchmark_group("verify/app_jwt_rs256");
-    g.bench_function("sentinel_proto", |b| {
+    g.bench_function(sentinel_verify_contender(), |b| {
         b.iter(|| verify::<AppJwtClaims>(black_box(&token), &keys, &validation, now))
     });
     g.bench_function("jsonwebtoken", |b| {
@@ -87,6 +103,18 @@ fn verify_app_jwt(c: &mut Criterion) {
     });
     g.bench_function("floor_ring_unparsed_key", |b| {
         b.iter(|| unparsed.verify(black_box(signing_input.as_bytes()), black_box(&signature)))
+    });
+    g.bench_function("floor_aws_lc_rs_components", |b| {
+        b.iter(|| {
+            lc_components.verify(
+                lc_params,
+                black_box(signing_input.as_bytes()),
+                black_box(&signature),
+            )
+        })
+    });
+    g.bench_function("floor_aws_lc_rs_unparsed_key", |b| {
+        b.iter(|| lc_unparsed.verify(black_box(signing_input.as_bytes()), black_box(&signature)))
     });
     g.finish();
 }

@@ -49,7 +49,17 @@ pub fn now_secs() -> u64 {
         .as_secs()
 }
 
-/// The test key as a `ring` key pair.
+/// The name of `sentinel_proto::jwt::verify` as a contender, with the backend this
+/// build verifies with (`--no-default-features --features ring` for ring).
+pub fn sentinel_verify_contender() -> &'static str {
+    match sentinel_proto::jwt::CRYPTO_BACKEND {
+        "ring" => "sentinel_proto_ring",
+        _ => "sentinel_proto_aws_lc_rs",
+    }
+}
+
+/// The test key as a `ring` key pair (the fixtures are signed with ring whatever
+/// the backend under measurement).
 pub fn key_pair() -> RsaKeyPair {
     RsaKeyPair::from_pkcs8(TEST_KEY_PKCS8).expect("the committed test key parses")
 }

@@ -17,10 +17,16 @@
 //!
 //! ## Features
 //!
-//! | feature | what it adds |
-//! |---|---|
-//! | `tokio` | `TokioRuntime`: the [`Runtime`] of a tokio application |
-//! | `tower` | `tower::AuthLayer`: the AppJWT (and ConsumerJWS) on the requests of any tower service |
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `aws-lc-rs` | yes | JWT signatures checked with aws-lc-rs (`sentinel-proto`'s backend feature) |
+//! | `ring` | no | JWT signatures checked with ring; with both on, aws-lc-rs wins |
+//! | `tokio` | no | `TokioRuntime`: the [`Runtime`] of a tokio application |
+//! | `tower` | no | `tower::AuthLayer`: the AppJWT (and ConsumerJWS) on the requests of any tower service |
+//!
+//! Verification needs one backend: without `aws-lc-rs` or `ring` here, some other
+//! crate of the build must turn one on in `sentinel-proto`, or the build stops
+//! with a message saying so.
 //!
 //! ```
 //! use sentinel_client::{Client, ClientConfig, ThreadRuntime};

@@ -3,10 +3,10 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 
 /// An RSA signing key. Its `kid` is given when signing, so that a rotation can
@@ -59,7 +59,8 @@ impl SigningKey {
 
     /// The public key as a JWK.
     pub(crate) fn jwk(&self, kid: &str) -> Value {
-        let c: ring::signature::RsaPublicKeyComponents<Vec<u8>> = self.pair.public().into();
+        let c: aws_lc_rs::signature::RsaPublicKeyComponents<Vec<u8>> =
+            self.pair.public_key().into();
         let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|x| *x == 0).collect() };
         json!({
             "kty": "RSA",
@@ -93,7 +94,7 @@ impl SigningKey {
     }
 
     fn raw_signature(&self, input: &str) -> Vec<u8> {
-        let mut sig = vec![0u8; self.pair.public().modulus_len()];
+        let mut sig = vec![0u8; self.pair.public_key().modulus_len()];
         // Signing with a valid key into a buffer of the modulus length cannot fail.
         if self
             .pair
@@ -176,7 +177,7 @@ impl Keys {
 /// A random opaque token: 256 bits, base64url.
 pub(crate) fn opaque(prefix: &str) -> String {
     let mut b = [0u8; 32];
-    let _ = ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut b);
+    let _ = aws_lc_rs::rand::SecureRandom::fill(&SystemRandom::new(), &mut b);
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(b))
 }
 
@@ -194,9 +195,9 @@ pub(crate) fn verify<'k>(token: &str, keys: impl IntoIterator<Item = Named<'k>>)
         return None;
     }
     let key = keys.into_iter().find(|k| k.kid == kid)?;
-    let public = ring::signature::UnparsedPublicKey::new(
-        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-        key.key.pair.public().as_ref(),
+    let public = aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        key.key.pair.public_key().as_ref(),
     );
     let signed = &token[..h.len() + 1 + p.len()];
     public.verify(signed.as_bytes(), &sig).ok()?;
@@ -216,8 +217,8 @@ mod tests {
             .chain(k.rotating.iter());
         for key in all {
             // SPKI = header + BIT STRING holding the PKCS#1 RSAPublicKey.
-            assert!(key.spki.ends_with(key.pair.public().as_ref()));
-            assert_eq!(key.pair.public().modulus_len(), 256, "2048-bit");
+            assert!(key.spki.ends_with(key.pair.public_key().as_ref()));
+            assert_eq!(key.pair.public_key().modulus_len(), 256, "2048-bit");
         }
     }
 

@@ -56,6 +56,19 @@
 //! [`AuthorizationCode`], [`CodeVerifier`], [`ConsumerJws`]), [`UnixTime`],
 //! [`Error`] and [`Redactor`].
 //!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `jwt` | yes | the [`jwt`] module; needs one backend below, or the build stops with a `compile_error!` saying so |
+//! | `aws-lc-rs` | yes | `jwt`, signatures checked with aws-lc-rs (what rustls and reqwest 0.13 build by default) |
+//! | `ring` | no | `jwt`, signatures checked with ring |
+//!
+//! Features are additive: with both backends on (as `--all-features` does),
+//! aws-lc-rs verifies and ring is unused; `jwt::CRYPTO_BACKEND` names the one in
+//! use. The two give the same answers (the JWT tests run on both). Without `jwt`
+//! the crate has no crypto dependency at all.
+//!
 //! ## Errors
 //!
 //! Every parser returns an [`Error`] that says what was wrong without echoing a

@@ -2,6 +2,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+compile_error!(
+    "sentinel-reqwest needs a TLS backend: enable `rustls` (the default) or `native-tls`"
+);
+
 mod http;
 
 use std::ops::Deref;
@@ -30,7 +35,8 @@ pub struct SentinelClient {
 }
 
 impl SentinelClient {
-    /// A client with its own reqwest client: rustls, default timeouts, no redirects.
+    /// A client with its own reqwest client: rustls (or native-tls when only that
+    /// feature is on), default timeouts, no redirects.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
         Self::with_timeouts(config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT)
     }
@@ -41,10 +47,12 @@ impl SentinelClient {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, Error> {
-        let builder = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(connect_timeout)
-            .timeout(timeout);
+        let builder = reqwest::Client::builder();
+        #[cfg(feature = "rustls")]
+        let builder = builder.tls_backend_rustls();
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let builder = builder.tls_backend_native();
+        let builder = builder.connect_timeout(connect_timeout).timeout(timeout);
         let http =
             ReqwestHttp::from_builder(builder)?.with_loopback_timeouts(connect_timeout, timeout);
         Ok(Self {

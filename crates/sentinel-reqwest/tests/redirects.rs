@@ -37,7 +37,7 @@ async fn redirects_are_not_followed_by_the_crates_own_client() {
 
 #[tokio::test]
 async fn redirects_are_not_followed_with_a_builder_that_follows_them() {
-    let tls = Some(Arc::new(rustls::crypto::ring::default_provider()));
+    let tls = Some(Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
     nothing_follows(CLIENT_ID, SECRET, tls, |config, cas| {
         from_builder(config, cas).client().clone()
     })

@@ -20,7 +20,7 @@ async fn no_secret_at_any_level_even_with_connection_verbose() {
     let capture = Capture::install_global();
 
     let m = mock().await;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let front = net::tls_front(provider, &[b"http/1.1"], m.addr()).await;
     let ca = reqwest::Certificate::from_pem(front.ca_pem.as_bytes()).unwrap();
     let https = Host::parse(&front.base_url()).unwrap();

@@ -10,7 +10,7 @@
 //! | `fake` | `fake` | an in-memory network with a virtual clock, for the generic client |
 //! | `mock` | `adapters`, `cli` | the emulator with a marked client secret, client configurations for it |
 //! | `browser` | `adapters`, `cli` | following the authorize redirect as a browser would |
-//! | `net` | `adapters` (TLS: `tls-ring`, `tls-aws-lc-rs`) | loopback servers: TLS front, recorder, redirector, silent, resetting |
+//! | `net` | `adapters` (TLS: `tls-aws-lc-rs`) | loopback servers: TLS front, recorder, redirector, silent, resetting |
 //! | `capture` | `adapters` | capture of tracing events, spans and `log` records |
 //! | `scenario` | `adapters` | the scenarios both adapters run: every operation, echoed secrets, redirects, proxies |
 //! | `cli` | `cli` | the `sentinel` binary with a clean environment, and its output |

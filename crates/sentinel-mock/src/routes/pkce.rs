@@ -42,7 +42,7 @@ pub(super) fn verify(challenge: Option<&str>, verifier: Option<&str>) -> Result<
             let shape = (43..=128).contains(&v.len())
                 && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-            let digest = ring::digest::digest(&ring::digest::SHA256, v.as_bytes());
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, v.as_bytes());
             let computed = URL_SAFE_NO_PAD.encode(digest.as_ref());
             if shape && ring_eq(computed.as_bytes(), c.as_bytes()) {
                 Ok(())

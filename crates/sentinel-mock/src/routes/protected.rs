@@ -21,7 +21,7 @@ use crate::state::Shared;
 /// The SHA-256 of `body`, lower-case hex: a retried request can be checked for
 /// the very same body.
 fn sha256_hex(body: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, body);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, body);
     digest
         .as_ref()
         .iter()

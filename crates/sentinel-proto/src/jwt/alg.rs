@@ -53,14 +53,6 @@ impl Algorithm {
         Err(JwtError::AlgNotAllowed { alg: echo(alg) })
     }
 
-    pub(crate) fn ring_params(self) -> &'static ring::signature::RsaParameters {
-        match self {
-            Algorithm::Rs256 => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
-            Algorithm::Rs384 => &ring::signature::RSA_PKCS1_2048_8192_SHA384,
-            Algorithm::Rs512 => &ring::signature::RSA_PKCS1_2048_8192_SHA512,
-        }
-    }
-
     const fn bit(self) -> u8 {
         match self {
             Algorithm::Rs256 => 1,

@@ -75,7 +75,7 @@ struct Jwk<'a> {
 
 impl Jwk<'_> {
     /// The key, `Ok(None)` if this entry is not for us (another key type, an
-    /// encryption key, another algorithm, a size `ring` cannot verify), or an error
+    /// encryption key, another algorithm, a size the backend cannot verify), or an error
     /// if it is an RSA signature key whose `n`/`e` are malformed.
     fn to_key(&self) -> Result<Option<RsaPublicKey>, JwtError> {
         if self.kty.as_ref().map(|k| &*k.0) != Some("RSA") {
@@ -126,7 +126,7 @@ impl KeySet {
     /// RSA keys for signing are kept (`kty: "RSA"`, `use` absent or `"sig"`,
     /// `key_ops` absent or containing `"verify"`, `alg` absent or RS256/384/512,
     /// 2048 to 8192 bits). Other entries are skipped: other key types, encryption
-    /// keys, other algorithms, keys too small for `ring`. A JWK `alg` restricts its
+    /// keys, other algorithms, keys too small for the backend. A JWK `alg` restricts its
     /// key to that algorithm. Entries sharing a `kid` are all kept (see [`KeySet`]).
     ///
     /// ```

@@ -36,8 +36,8 @@ const LIVEPERSON_V1_N: [u8; 256] = [
     0xfd, 0x03, 0x10, 0xff, 0x27, 0x1d, 0x14, 0xe5, 0xbf, 0x58, 0x0d, 0xc9, 0xa2, 0x9b, 0x54, 0x49,
 ];
 
-/// Smallest and largest modulus accepted: what `ring`'s RSA_PKCS1_2048_8192_*
-/// verifiers accept.
+/// Smallest and largest modulus accepted: what the RSA_PKCS1_2048_8192_* verifiers
+/// of aws-lc-rs and ring accept.
 const MIN_BITS: usize = 2048;
 const MAX_BITS: usize = 8192;
 
@@ -48,7 +48,7 @@ const MAX_PEM_LEN: usize = 16 * 1024;
 /// by and the optional algorithm it is restricted to.
 ///
 /// Accepted moduli are 2048 to 8192 bits with an odd exponent from 3 to 2^33-1
-/// (what `ring` verifies). `Debug` prints the `kid`, algorithm and size only.
+/// (what aws-lc-rs and ring verify). `Debug` prints the `kid`, algorithm and size only.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RsaPublicKey {
     n: Vec<u8>,
@@ -267,12 +267,7 @@ impl RsaPublicKey {
 
     /// Whether `signature` is a valid `alg` signature of `message` by this key.
     pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
-        ring::signature::RsaPublicKeyComponents {
-            n: &self.n[..],
-            e: &self.e[..],
-        }
-        .verify(alg.ring_params(), message, signature)
-        .is_ok()
+        super::backend::verify_rsa(alg, &self.n, &self.e, message, signature)
     }
 
     /// Same key material and algorithm restriction (ignoring `kid`).

@@ -1,8 +1,9 @@
 //! JWT decoding and RS256 verification for Sentinel's ID tokens and AppJWTs.
 //!
 //! Sans-IO like the rest of the crate: the caller passes the token, the keys and
-//! the time. Signatures are checked with `ring`; nothing here is hand-written
-//! crypto.
+//! the time. Signatures are checked with `aws-lc-rs` or `ring` (feature of the
+//! same name; [`CRYPTO_BACKEND`] says which one this build uses); nothing here is
+//! hand-written crypto.
 //!
 //! - [`verify`] checks a compact JWS against the caller's [`KeySet`] and a
 //!   [`Validation`], and deserializes the claims ([`AppJwtClaims`],
@@ -33,6 +34,7 @@
 //! ```
 
 mod alg;
+mod backend;
 mod cache;
 mod claims;
 mod decode;
@@ -45,6 +47,7 @@ mod validation;
 mod verify;
 
 pub use alg::{Algorithm, AlgorithmSet};
+pub use backend::CRYPTO_BACKEND;
 pub use cache::{
     DEFAULT_JWKS_MAX_BACKOFF, DEFAULT_JWKS_MAX_STALE, DEFAULT_JWKS_TTL,
     DEFAULT_MIN_REFETCH_INTERVAL, JwksCache, Lookup,
