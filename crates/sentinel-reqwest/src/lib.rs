@@ -8,6 +8,8 @@ compile_error!(
 );
 
 mod http;
+#[cfg(feature = "middleware")]
+mod middleware;
 
 use std::ops::Deref;
 use std::time::Duration;
@@ -16,7 +18,12 @@ use sentinel_client::{Client, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIM
 use sentinel_proto::Error;
 
 pub use http::ReqwestHttp;
+#[cfg(feature = "middleware")]
+pub use middleware::AuthMiddleware;
 pub use sentinel_client::TokioRuntime;
+pub use sentinel_client::auth;
+#[cfg(feature = "tower")]
+pub use sentinel_client::tower;
 
 /// An async Sentinel client over reqwest. Cheap to clone; clones share caches.
 ///
