@@ -23,7 +23,7 @@ use crate::cache::{Outcome, Poll, Renewal, RenewingCache};
 use crate::config::ClientConfig;
 use crate::consumers::ConsumerCache;
 use crate::discovery::DomainCache;
-use crate::runtime::{HttpClient, Runtime};
+use crate::runtime::{HttpClient, Runtime, os_random_u64};
 use crate::verify;
 
 /// A cached AppJWT with its lifetime.
@@ -134,7 +134,8 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
                 services: domains.list(&config.csds, &config.account),
                 app_jwt: RenewingCache::new(config.refresh),
                 consumers: ConsumerCache::new(config.refresh, config.consumer_jws_capacity),
-                keys: verify::Keys::new(&config.jwt),
+                // The hash key of the verified-token caches is a secret: from the OS.
+                keys: verify::Keys::new(&config.jwt, (os_random_u64(), os_random_u64())),
                 http,
                 runtime,
                 config,

@@ -271,6 +271,33 @@ impl ClientConfig {
 impl ClientConfig {
     // Verification settings.
 
+    /// Remembers up to `capacity` verified tokens of each kind (AppJWTs, ID
+    /// tokens), so that a token seen again costs a hash and a lookup, not an
+    /// RSA verification (off by default).
+    ///
+    /// A token is found by a keyed 128-bit hash of its bytes (the token itself
+    /// is not kept), and only while a fresh verification would accept it: inside
+    /// its `nbf`/`iat`..`exp` window with the leeway, and with the key that
+    /// verified it still in the key set the client verifies with (the JWKS is
+    /// consulted as for a fresh verification, so a rotation that drops the key
+    /// drops its tokens). The claims come back as first verified. The least
+    /// recently used token goes first.
+    ///
+    /// ```
+    /// use std::num::NonZeroUsize;
+    /// use sentinel_proto::{AccountId, ClientId, ClientSecret};
+    /// use sentinel_client::ClientConfig;
+    /// let config = ClientConfig::new(AccountId::new("123456")?, ClientId::new("c")?,
+    ///     ClientSecret::new("s"))
+    ///     .with_verified_token_cache(NonZeroUsize::new(10_000).unwrap());
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
+    /// ```
+    #[must_use]
+    pub fn with_verified_token_cache(mut self, capacity: NonZeroUsize) -> Self {
+        self.jwt.verified_cache = Some(capacity);
+        self
+    }
+
     /// Verifies V1 AppJWTs with these keys instead of LivePerson's published V1
     /// key (e.g. an emulator's).
     #[must_use]

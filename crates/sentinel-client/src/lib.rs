@@ -79,6 +79,7 @@ mod runtime;
 mod tokio_runtime;
 #[cfg(feature = "tower")]
 pub mod tower;
+mod verified;
 mod verify;
 
 pub use blocking::BlockingClient;

@@ -6,6 +6,7 @@
 //! (one at a time; tokens that need the result wait on an event), and refreshes a
 //! stale set in the background while it keeps verifying.
 
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use serde::Deserialize;
 
 use crate::client::Client;
 use crate::runtime::{HttpClient, Runtime};
+use crate::verified::VerifiedCache;
 use sentinel_proto::Error;
 use sentinel_proto::UnixTime;
 use sentinel_proto::app_token::AppJwtVersion;
@@ -37,6 +39,8 @@ pub(crate) struct VerifyConfig {
     pub(crate) leeway: Duration,
     pub(crate) pin_app_jwt_tenant: bool,
     pub(crate) id_token_issuer: Option<String>,
+    /// Remember this many verified tokens of each kind (off when `None`).
+    pub(crate) verified_cache: Option<NonZeroUsize>,
 }
 
 impl Default for VerifyConfig {
@@ -50,6 +54,7 @@ impl Default for VerifyConfig {
             leeway: sentinel_proto::jwt::DEFAULT_LEEWAY,
             pin_app_jwt_tenant: true,
             id_token_issuer: None,
+            verified_cache: None,
         }
     }
 }
@@ -59,6 +64,11 @@ impl Default for VerifyConfig {
 pub(crate) struct Keys {
     state: Mutex<KeyState>,
     done: Event,
+    /// The V1 keys, shared by every verification.
+    v1: Arc<KeySet>,
+    /// Tokens verified before, when the cache is on.
+    verified_app: Option<VerifiedCache<AppJwtClaims>>,
+    verified_id: Option<VerifiedCache<IdTokenClaims>>,
 }
 
 struct KeyState {
@@ -68,7 +78,8 @@ struct KeyState {
 }
 
 impl Keys {
-    pub(crate) fn new(config: &VerifyConfig) -> Self {
+    /// `hash_keys` (random) key the verified-token caches' hash.
+    pub(crate) fn new(config: &VerifyConfig, hash_keys: (u64, u64)) -> Self {
         let cache = JwksCache::new()
             .with_ttl(config.jwks_ttl)
             .with_min_refetch_interval(config.min_refetch)
@@ -80,6 +91,13 @@ impl Keys {
                 last_error: None,
             }),
             done: Event::new(),
+            v1: Arc::new(config.v1_keys.clone()),
+            verified_app: config
+                .verified_cache
+                .map(|n| VerifiedCache::new(n, hash_keys, config.leeway.as_secs())),
+            verified_id: config.verified_cache.map(|n| {
+                VerifiedCache::new(n, (hash_keys.1, hash_keys.0), config.leeway.as_secs())
+            }),
         }
     }
 
@@ -175,17 +193,11 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
             Validation::app_jwt()
         }
         .with_leeway(cfg.jwt.leeway);
-        let verified = match cfg.app_jwt_version {
-            AppJwtVersion::V1 => verify(
-                token.secret(),
-                &cfg.jwt.v1_keys,
-                &validation,
-                self.inner.runtime.now(),
-            )
-            .map_err(Error::from),
-            _ => self.verify_with_jwks(token.secret(), &validation).await,
-        };
-        verified.map_err(|e| self.redact_token_error(e))
+        let v1 = cfg.app_jwt_version == AppJwtVersion::V1;
+        let cache = self.inner.keys.verified_app.as_ref();
+        self.verify_with(token.secret(), &validation, v1, cache)
+            .await
+            .map_err(|e| self.redact_token_error(e))
     }
 
     /// A token's claims are the server's text: a hostile one may put what it was
@@ -207,19 +219,37 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         if let Some(iss) = &cfg.jwt.id_token_issuer {
             validation = validation.with_issuer(iss.as_str());
         }
-        self.verify_with_jwks(token.secret(), &validation)
+        let cache = self.inner.keys.verified_id.as_ref();
+        self.verify_with(token.secret(), &validation, false, cache)
             .await
             .map_err(|e| self.redact_token_error(e))
     }
 
-    async fn verify_with_jwks<C: serde::de::DeserializeOwned>(
+    /// Verifies `token` with the V1 keys or the JWKS (fetched as the policy
+    /// says), or finds it in `cache` if a fresh verification with those same
+    /// keys, now, would accept it.
+    async fn verify_with<C: serde::de::DeserializeOwned + Clone>(
         &self,
         token: &str,
         validation: &Validation,
+        v1: bool,
+        cache: Option<&VerifiedCache<C>>,
     ) -> Result<C, Error> {
-        let kid = decode_header(token)?.kid;
-        let keys = self.keys_for(Need::Kid(kid.as_deref())).await?;
-        Ok(verify(token, &keys, validation, self.inner.runtime.now())?)
+        let keys = if v1 {
+            Arc::clone(&self.inner.keys.v1)
+        } else {
+            let kid = decode_header(token)?.kid;
+            self.keys_for(Need::Kid(kid.as_deref())).await?
+        };
+        let now = self.inner.runtime.now();
+        if let Some(claims) = cache.and_then(|c| c.get(token, &keys, now)) {
+            return Ok(claims);
+        }
+        let claims = verify(token, &keys, validation, now)?;
+        if let Some(c) = cache {
+            c.put(token, &keys, &claims);
+        }
+        Ok(claims)
     }
 
     /// The key set to verify with, after whatever fetch the policy asks for.
