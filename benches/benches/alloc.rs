@@ -283,6 +283,47 @@ fn main() {
         },
     );
 
+    // The client's verified-token cache: a hit against the RSA floors above.
+    let v1_key = RsaPublicKey::from_spki_der(sentinel_benches::TEST_KEY_SPKI)
+        .unwrap()
+        .with_kid(APP_JWT_KID);
+    let verifying = |cache: bool| {
+        let config = ClientConfig::new(
+            AccountId::new(ACCOUNT).unwrap(),
+            ClientId::new("bench-client").unwrap(),
+            ClientSecret::new("bench-secret"),
+        )
+        .with_sentinel_host(Host::americas())
+        .with_v1_keys(KeySet::new().with(v1_key.clone()))
+        .with_app_jwt_tenant_check(false);
+        let config = if cache {
+            config.with_verified_token_cache(std::num::NonZeroUsize::new(1024).unwrap())
+        } else {
+            config
+        };
+        let never = |_: http::Request<Vec<u8>>| async {
+            Err::<http::Response<Vec<u8>>, _>(TransportError::new(
+                sentinel_proto::error::TransportErrorKind::Connect,
+                "no network in this bench",
+            ))
+        };
+        Client::new(config, never, ThreadRuntime)
+    };
+    let app = keep(AppJwt::new(token.clone()));
+    let cached_client = keep(verifying(true));
+    let plain_client = keep(verifying(false));
+    pollster::block_on(cached_client.verify_app_token(app)).unwrap();
+    t.measure(
+        "verify AppJWT (RS256)",
+        "sentinel_client_cache_hit",
+        move || pollster::block_on(cached_client.verify_app_token(app)).unwrap(),
+    );
+    t.measure(
+        "verify AppJWT (RS256)",
+        "sentinel_client_no_cache",
+        move || pollster::block_on(plain_client.verify_app_token(app)).unwrap(),
+    );
+
     let now = UnixTime::from_secs(iat);
     let cache: &RenewingCache<AppJwt, String> = keep(RenewingCache::new(RefreshPolicy::default()));
     let Poll::Renew(ticket) = cache.poll(now) else {
