@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::answer::html;
 use super::oauth::check_authorize;
-use super::request::{Params, check_account, parse_pairs, ring_eq};
+use super::request::{Params, check_account, is_form, parse_pairs, ring_eq};
 use crate::config::DEMO_PASSWORD;
 use crate::state::Shared;
 
@@ -130,12 +130,7 @@ pub(super) async fn login(
     let result = (|| -> Result<Response, Response> {
         check_account(&s, &account)?;
         let bad = |m: &str| html(StatusCode::BAD_REQUEST, m);
-        let ct = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let media = ct.split(';').next().unwrap_or("").trim();
-        if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        if !is_form(&headers) {
             return Err(bad(
                 "Content-Type must be application/x-www-form-urlencoded",
             ));

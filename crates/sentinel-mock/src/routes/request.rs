@@ -36,14 +36,20 @@ pub(super) fn required<'a>(p: &'a Params, name: &str) -> Result<&'a str, Respons
     }
 }
 
-/// The form body of a POST, after checking its content type.
-pub(super) fn form(headers: &HeaderMap, body: &Bytes) -> Result<Params, Response> {
+/// Whether the request's media type is a form's (parameters of the
+/// `Content-Type` such as `charset` are allowed).
+pub(super) fn is_form(headers: &HeaderMap) -> bool {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let media = ct.split(';').next().unwrap_or("").trim();
-    if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+    media.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+}
+
+/// The form body of a POST, after checking its content type.
+pub(super) fn form(headers: &HeaderMap, body: &Bytes) -> Result<Params, Response> {
+    if !is_form(headers) {
         return Err(invalid_request(
             "Content-Type must be application/x-www-form-urlencoded",
         ));

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use sentinel_mock::{Endpoint, Lifetimes, MockServer};
 
-use crate::util::{REDIRECT, T, config, decode};
+use crate::util::{T, config, decode};
 
 impl T {
     async fn consumer(&self, auth: Option<&str>, body: &Value) -> reqwest::Response {
@@ -67,13 +67,7 @@ async fn missing_or_bad_authorization_is_401() {
     let forged = format!("{}.{}.{}", parts[0], parts[0], parts[2]);
     assert_eq!(t.consumer(Some(&forged), &body).await.status(), 401);
     // An ID token is not an AppJWT.
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let id = v["id_token"].as_str().unwrap();
     assert_eq!(t.consumer(Some(id), &body).await.status(), 401);
     // Neither is a ConsumerJWS.

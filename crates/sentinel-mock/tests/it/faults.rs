@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use sentinel_mock::{Endpoint, Fault, FaultSpec, MockServer};
 
-use crate::util::{CLIENT, REDIRECT, SECRET, T, UNKNOWN_KEY_SPKI, config, decode};
+use crate::util::{CLIENT, SECRET, T, UNKNOWN_KEY_SPKI, config, decode};
 
 /// One ordinary request to `e`; the response.
 async fn hit(t: &T, e: Endpoint) -> Result<reqwest::Response, reqwest::Error> {
@@ -289,13 +289,7 @@ async fn unknown_key_tokens_fail_verification() {
     assert!(!jwt.verifies_with_any_jwks_key(&jwks));
     assert!(jwt.verifies_with_spki(UNKNOWN_KEY_SPKI));
 
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let id = decode(v["id_token"].as_str().unwrap());
     assert!(!id.verifies_with_jwks(&jwks));
     assert!(!id.verifies_with_any_jwks_key(&jwks));
@@ -385,13 +379,7 @@ async fn expired_tokens_are_well_signed_but_expired() {
     assert!(jwt.claims["exp"].as_u64().unwrap() < now);
     assert!(jwt.claims["iat"].as_u64().unwrap() < jwt.claims["exp"].as_u64().unwrap());
 
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let id = decode(v["id_token"].as_str().unwrap());
     assert!(id.verifies_with_jwks(&jwks));
     assert!(id.claims["exp"].as_u64().unwrap() < now);

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use sentinel_mock::{ID_TOKEN_KID, Lifetimes, MockServer};
 
-use crate::util::{Jwt, REDIRECT, T, config, decode};
+use crate::util::{Jwt, T, config, decode};
 
 /// 2030-06-15 12:00:00 UTC: midday, so that a wall-clock tick during the test
 /// does not change the date.
@@ -21,13 +21,7 @@ fn offset_to(t: i64) -> i64 {
 }
 
 async fn id_token(t: &T) -> Jwt {
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     decode(v["id_token"].as_str().unwrap())
 }
 

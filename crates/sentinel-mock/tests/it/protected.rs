@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use sentinel_mock::{Endpoint, Fault, MockServer};
 
-use crate::util::{CLIENT, REDIRECT, SECRET, T, config, decode};
+use crate::util::{CLIENT, SECRET, T, config, decode};
 
 const SEND_PATH: &str = "/messaging/consumer/conversation/send";
 
@@ -188,13 +188,7 @@ async fn missing_garbage_or_foreign_tokens_are_401() {
     let r = t.protected_post(Some(&forged), "x").await;
     assert_401(r, "AppJWT", "not signed by a published key", &[&forged]).await;
     // An ID token is not an AppJWT (its key is not one of the AppJWT keys).
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let id = v["id_token"].as_str().unwrap().to_owned();
     let r = t.protected_get(Some(&id)).await;
     assert_401(r, "AppJWT", "not signed by a published key", &[&id]).await;

@@ -400,13 +400,7 @@ async fn token_endpoint_content_type_and_version() {
 #[tokio::test]
 async fn refresh_rotates_and_the_old_token_stops_working() {
     let t = T::new().await;
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let rt1 = v["refresh_token"].as_str().unwrap().to_owned();
     let r = t.refresh(&rt1).await;
     assert_eq!(r.status(), 200);
@@ -424,13 +418,7 @@ async fn refresh_rotates_and_the_old_token_stops_working() {
 #[tokio::test]
 async fn a_refresh_token_belongs_to_its_client() {
     let t = T::new().await;
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let rt = v["refresh_token"].as_str().unwrap();
     let r = t
         .post_form(
@@ -451,13 +439,7 @@ async fn a_refresh_token_belongs_to_its_client() {
 #[tokio::test]
 async fn revoke_then_refresh_fails() {
     let t = T::new().await;
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let rt = v["refresh_token"].as_str().unwrap();
     let url = t.sentinel("/token/revoke?v=1.0");
     let form = [
@@ -476,13 +458,7 @@ async fn revoke_then_refresh_fails() {
 #[tokio::test]
 async fn revoke_errors() {
     let t = T::new().await;
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let rt = v["refresh_token"].as_str().unwrap();
     let url = t.sentinel("/token/revoke?v=1.0");
     let r = t
@@ -544,13 +520,7 @@ async fn user_tokens_belong_to_their_account() {
         "invalid_grant",
     )
     .await;
-    let code = t.code(true).await;
-    let v: Value = t
-        .exchange(&code, Some(REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v = t.login().await;
     let rt = v["refresh_token"].as_str().unwrap();
     let refresh = [
         ("grant_type", "refresh_token"),

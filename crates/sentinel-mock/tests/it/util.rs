@@ -147,6 +147,16 @@ impl T {
     }
 
     /// Exchanges `code` (with the redirect when `redirect`); the raw response.
+    /// A login: a code for the registered redirect, exchanged; the token answer.
+    pub async fn login(&self) -> Value {
+        let code = self.code(true).await;
+        self.exchange(&code, Some(REDIRECT))
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn exchange(&self, code: &str, redirect: Option<&str>) -> reqwest::Response {
         let mut f = vec![
             ("grant_type", "authorization_code"),
