@@ -158,12 +158,16 @@ impl Browser {
     /// The element with id `id`, waiting up to 10 s for it.
     pub async fn element(&self, id: &str) -> fantoccini::elements::Element {
         let css = format!("#{id}");
-        self.client
+        match self
+            .client
             .wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css(&css))
             .await
-            .unwrap_or_else(|e| panic!("no #{id} on {}: {e}", self.url().await))
+        {
+            Ok(e) => e,
+            Err(e) => panic!("no #{id} on {}: {e}", self.url().await),
+        }
     }
 
     /// Types `text` into the input with id `id` (clearing it first).
