@@ -458,6 +458,16 @@ impl MockHandle {
         self.shared.count(endpoint)
     }
 
+    /// The refresh tokens that work now, sorted: issued, neither rotated out
+    /// by a refresh nor revoked. For tests that must try a token their code
+    /// under test never shows (a web app keeps it server-side). The values are
+    /// the emulator's, as TEST-ONLY as its keys.
+    pub fn live_refresh_tokens(&self) -> Vec<String> {
+        let mut live: Vec<String> = state::lock(&self.shared.refresh).keys().cloned().collect();
+        live.sort();
+        live
+    }
+
     /// Zeroes the counters and clears the request log.
     pub fn reset_counters(&self) {
         self.shared.reset_counters();

@@ -518,6 +518,7 @@ async fn revoke_then_refresh_fails() {
         .await
         .unwrap();
     let rt = v["refresh_token"].as_str().unwrap();
+    assert_eq!(t.m.live_refresh_tokens(), [rt]);
     let url = t.sentinel("/token/revoke?v=1.0");
     let form = [
         ("token", rt),
@@ -527,6 +528,7 @@ async fn revoke_then_refresh_fails() {
     let r = t.post_form(&url, &form).await;
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().is_empty());
+    assert!(t.m.live_refresh_tokens().is_empty());
     assert_oauth_error(t.refresh(rt).await, 400, "invalid_grant").await;
     // Revoking again, or an unknown token, is fine (RFC 7009).
     assert_eq!(t.post_form(&url, &form).await.status(), 200);
