@@ -14,13 +14,13 @@
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use fantoccini::{Client, Locator};
 
 /// One browser at a time per test binary.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// (tokio's: held across awaits; not poisoned by a failed test.)
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The window every screenshot has: small PNGs for the README.
 pub const WINDOW: (u32, u32) = (720, 560);
@@ -33,7 +33,7 @@ pub struct Browser {
     driver_addr: SocketAddr,
     session: Option<String>,
     profile: PathBuf,
-    _turn: MutexGuard<'static, ()>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl std::fmt::Debug for Browser {
@@ -67,7 +67,7 @@ fn free_port() -> u16 {
 impl Browser {
     /// Starts chromedriver and a headless Chromium session.
     pub async fn start() -> Self {
-        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let turn = ONE_AT_A_TIME.lock().await;
         let chrome = program("CHROME", "/usr/bin/chromium", "chromium");
         let chromedriver = program("CHROMEDRIVER", "/usr/bin/chromedriver", "chromium-driver");
         let port = free_port();
