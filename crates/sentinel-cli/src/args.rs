@@ -32,7 +32,10 @@ fn redirect_uri(s: &str) -> Result<RedirectUri, InputError> {
 /// --client-secret-stdin, from standard input; never from the command line.
 ///
 /// Exit codes: 0 ok, 1 invalid token, 2 usage error or unreadable input,
-/// 3 network or server failure, 4 a demo step failed.
+/// 3 network or server failure, 4 a demo step failed; `login` also: 5 timed
+/// out waiting for the browser, 6 the login was refused (error callback),
+/// 7 a callback that does not match the request (state), 8 cannot listen on
+/// the loopback port.
 #[derive(Debug, Parser)]
 #[command(name = "sentinel", version, propagate_version = true)]
 pub struct Cli {
@@ -62,13 +65,15 @@ pub enum Command {
     Domain(DomainArgs),
     /// Get an AppJWT (client credentials) and print it.
     AppToken(AppTokenArgs),
+    /// Log in through the browser (RFC 8252 loopback redirect) and show who you are.
+    Login(LoginArgs),
     /// Print the authorize URL to send a browser to, and the state to check.
     AuthorizeUrl(AuthorizeUrlArgs),
     /// Exchange an authorization code for tokens.
     Exchange(ExchangeArgs),
-    /// Refresh user tokens (refresh token from SENTINEL_REFRESH_TOKEN or stdin).
+    /// Refresh user tokens (refresh token from --from FILE, SENTINEL_REFRESH_TOKEN or stdin).
     Refresh(RefreshArgs),
-    /// Revoke a refresh token (from SENTINEL_REFRESH_TOKEN or stdin).
+    /// Revoke a refresh token (from --from FILE, SENTINEL_REFRESH_TOKEN or stdin).
     Revoke(RefreshArgs),
     /// Show a JWT's header and claims, UNVERIFIED.
     Decode(DecodeArgs),
@@ -227,6 +232,59 @@ pub struct ExchangeArgs {
 pub struct RefreshArgs {
     #[command(flatten)]
     pub app: App,
+    /// Take the refresh token from a token file of `sentinel login --save`
+    /// (mode 0600, of the same account and client) instead of
+    /// SENTINEL_REFRESH_TOKEN or stdin. `refresh` writes the new tokens back to
+    /// it; `revoke` removes the refresh token from it.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+}
+
+fn redirect_path(s: &str) -> Result<String, String> {
+    let ok = s.starts_with('/')
+        && s.len() <= 256
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("must start with `/` and hold only letters, digits and `/-._~`".into())
+    }
+}
+
+/// `login`
+#[derive(Debug, Args)]
+#[command(after_long_help = crate::cmd::login::LONG_HELP)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub app: App,
+    /// Port on 127.0.0.1 for the redirect back from Sentinel; 0 picks a free
+    /// one (RFC 8252 §7.3: Sentinel must accept any port for a registered
+    /// loopback redirect URI; pass the registered port where it does not).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+    /// Path of the redirect URI, `http://127.0.0.1:<port><PATH>`.
+    #[arg(long, value_name = "PATH", default_value = "/callback", value_parser = redirect_path)]
+    pub redirect_path: String,
+    /// Add a PKCE challenge (RFC 7636, S256); the verifier never leaves this process.
+    #[arg(long)]
+    pub pkce: bool,
+    /// Do not open a browser: print the URL to open (on stderr) instead.
+    #[arg(long)]
+    pub no_open: bool,
+    /// How long to wait for the browser to come back, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 300,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub timeout: u64,
+    /// Write the tokens to FILE (JSON, mode 0600; an existing FILE must not be
+    /// readable or writable by group or others). Without it, and without
+    /// --json, the tokens are not kept.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
 }
 
 /// `decode`

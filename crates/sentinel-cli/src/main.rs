@@ -1,14 +1,17 @@
 //! `sentinel`: LivePerson Sentinel from the shell.
 //!
-//! Exit codes: 0 success; 1 the token is invalid (`verify`); 2 usage error or
-//! unreadable input; 3 network or server failure; 4 the demo found a step that did
-//! not do what it should.
+//! Exit codes: 0 success; 1 the token is invalid (`verify`, `login`); 2 usage
+//! error or unreadable input; 3 network or server failure; 4 the demo found a
+//! step that did not do what it should; `login` only: 5 no callback before the
+//! timeout, 6 the login was refused (error callback), 7 a callback that does not
+//! match the request (state), 8 the loopback port cannot be listened on.
 #![forbid(unsafe_code)]
 
 mod args;
 mod argv;
 mod cmd;
 mod output;
+mod tokens;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
             Command::Demo(a) => cmd::demo::run(a, &out).await,
             Command::Domain(a) => cmd::remote::domain(a, &out).await,
             Command::AppToken(a) => cmd::remote::app_token(a, &out).await,
+            Command::Login(a) => cmd::login::run(a, &out).await,
             Command::AuthorizeUrl(a) => cmd::remote::authorize_url(a, &out).await,
             Command::Exchange(a) => cmd::remote::exchange(a, &out).await,
             Command::Refresh(a) => cmd::remote::refresh(a, &out).await,

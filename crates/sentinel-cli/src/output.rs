@@ -15,6 +15,15 @@ pub enum Failure {
     Remote(sentinel_proto::Error),
     /// A demo step did not do what it should (exit 4).
     Demo(String),
+    /// `login`: no callback came before the timeout (exit 5).
+    Timeout(String),
+    /// `login`: the authorization server sent an error callback (exit 6).
+    Denied(String),
+    /// `login`: a callback that does not match the request: state, no code
+    /// (exit 7).
+    Callback(String),
+    /// `login`: the loopback port cannot be listened on (exit 8).
+    Listen(String),
 }
 
 impl Failure {
@@ -24,6 +33,10 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::Remote(_) => 3,
             Failure::Demo(_) => 4,
+            Failure::Timeout(_) => 5,
+            Failure::Denied(_) => 6,
+            Failure::Callback(_) => 7,
+            Failure::Listen(_) => 8,
         }
     }
 
@@ -33,6 +46,10 @@ impl Failure {
             Failure::Usage(_) => "usage",
             Failure::Remote(_) => "remote",
             Failure::Demo(_) => "demo",
+            Failure::Timeout(_) => "timeout",
+            Failure::Denied(_) => "denied",
+            Failure::Callback(_) => "callback",
+            Failure::Listen(_) => "listen",
         }
     }
 }
@@ -40,7 +57,13 @@ impl Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::Invalid(m) | Failure::Usage(m) | Failure::Demo(m) => f.write_str(m),
+            Failure::Invalid(m)
+            | Failure::Usage(m)
+            | Failure::Demo(m)
+            | Failure::Timeout(m)
+            | Failure::Denied(m)
+            | Failure::Callback(m)
+            | Failure::Listen(m) => f.write_str(m),
             Failure::Remote(e) => write!(f, "{e}"),
         }
     }
@@ -77,6 +100,11 @@ impl Out {
             color_out: !json && std::io::stdout().is_terminal(),
             color_err: !json && std::io::stderr().is_terminal(),
         }
+    }
+
+    /// Whether results are JSON.
+    pub fn is_json(&self) -> bool {
+        self.json
     }
 
     /// Prints a result: `human` as text, or `value` as one JSON document.

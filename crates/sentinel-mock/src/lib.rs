@@ -104,6 +104,13 @@
 //!   characters, redirects back with `invalid_request`. A `code_verifier` for a
 //!   code issued without a challenge is `invalid_grant` too (no downgrade,
 //!   RFC 9700 §2.1.1).
+//! - **Loopback redirects** (RFC 8252 §7.3, OAuth for native apps): a
+//!   registered `http` redirect URI on a loopback IP literal (`127.0.0.1`,
+//!   `[::1]`) also matches the same URI on any port, so that a command-line
+//!   login can listen on a free port (`http://127.0.0.1:53117/callback` matches
+//!   the default `http://127.0.0.1/callback`). Path and query must be identical;
+//!   the exchange must repeat the URI sent, port included. Other redirect URIs
+//!   match exactly.
 //! - **Refresh tokens rotate**: every refresh answers a new refresh token and the
 //!   one presented stops working at once, so a client that keeps using an old one
 //!   gets `invalid_grant`. Refresh tokens do not expire otherwise. A refresh answer
@@ -449,6 +456,16 @@ impl MockHandle {
     /// Requests seen by `endpoint` (faulty ones included).
     pub fn count(&self, endpoint: Endpoint) -> u64 {
         self.shared.count(endpoint)
+    }
+
+    /// The refresh tokens that work now, sorted: issued, neither rotated out
+    /// by a refresh nor revoked. For tests that must try a token their code
+    /// under test never shows (a web app keeps it server-side). The values are
+    /// the emulator's, as TEST-ONLY as its keys.
+    pub fn live_refresh_tokens(&self) -> Vec<String> {
+        let mut live: Vec<String> = state::lock(&self.shared.refresh).keys().cloned().collect();
+        live.sort();
+        live
     }
 
     /// Zeroes the counters and clears the request log.

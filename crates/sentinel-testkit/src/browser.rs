@@ -45,6 +45,48 @@ pub fn code_from(m: &MockHandle, url: &str) -> String {
     param(&location, "code").unwrap_or_else(|| panic!("no code in {location}"))
 }
 
+/// One GET of `url` (plain http on loopback, HTTP/1.1 by hand, nothing
+/// followed): the status, the `Location` header if any, and the body.
+pub fn get(url: &str) -> (u16, Option<String>, String) {
+    let u = url::Url::parse(url).unwrap();
+    assert_eq!(u.scheme(), "http", "{url}");
+    let host = u.host_str().unwrap();
+    let port = u.port_or_known_default().unwrap();
+    let path = match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_owned(),
+    };
+    let mut s = std::net::TcpStream::connect((host, port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap();
+    let location = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_owned())
+    });
+    (status, location, body.to_owned())
+}
+
+/// Follows an authorize `url` of the emulator in auto-consent mode as a
+/// third-party browser would, without any HTML page: its 302, then one GET of
+/// the callback it names. Fails unless authorize redirected with the `state`
+/// of `url`; returns the callback URL and the callback's answer (status, body).
+pub fn follow_authorize(url: &str) -> (String, u16, String) {
+    let (status, location, body) = get(url);
+    assert!(matches!(status, 302 | 303), "{status}: {body}");
+    let location = location.unwrap_or_else(|| panic!("no location: {body}"));
+    assert_eq!(param(&location, "state"), param(url, "state"), "{location}");
+    let (status, _, body) = get(&location);
+    (location, status, body)
+}
+
 #[cfg(feature = "adapters")]
 pub use with_client::*;
 

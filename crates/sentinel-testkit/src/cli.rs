@@ -155,3 +155,133 @@ impl Run {
         v
     }
 }
+
+/// `sentinel login --no-open` running in the background: the URL it printed,
+/// and the process, until [`finish`](Self::finish).
+#[derive(Debug)]
+pub struct Login {
+    /// The authorize URL, the last word of the first stderr line.
+    pub url: String,
+    /// That first stderr line, whole.
+    pub first_line: String,
+    child: std::process::Child,
+    rest: std::thread::JoinHandle<String>,
+    stdout: std::thread::JoinHandle<String>,
+}
+
+/// Starts `sentinel login --no-open <args> --account .. --client-id .. --csds <m>`
+/// with `secret` in SENTINEL_CLIENT_SECRET and a clean environment, and waits
+/// (up to 30 s) for the line that names the URL to open.
+pub fn login(m: &MockHandle, secret: &str, args: &[&str]) -> Login {
+    use std::io::{BufRead as _, Read as _};
+    use std::process::Stdio;
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("sentinel"));
+    for v in ENV {
+        c.env_remove(v);
+    }
+    c.arg("login")
+        .arg("--no-open")
+        .args(args)
+        .args(coordinates(m))
+        .env("SENTINEL_CLIENT_SECRET", secret)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let stdout = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    let rest = std::thread::spawn(move || {
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let _ = tx.send(first);
+        lines
+            .map_while(Result::ok)
+            .fold(String::new(), |mut all, l| {
+                all.push_str(&l);
+                all.push('\n');
+                all
+            })
+    });
+    let first_line = match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(l) => l,
+        Err(_) => {
+            let _ = child.kill();
+            panic!("sentinel login printed no URL within 30 s");
+        }
+    };
+    let url = if first_line.starts_with('{') {
+        let v: Value = serde_json::from_str(&first_line).unwrap();
+        v["authorize_url"].as_str().unwrap_or_default().to_owned()
+    } else {
+        first_line
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        url.starts_with("http://") || url.starts_with("https://"),
+        "no URL on the first stderr line: {first_line:?}"
+    );
+    Login {
+        url,
+        first_line,
+        child,
+        rest,
+        stdout,
+    }
+}
+
+impl Login {
+    /// The `redirect_uri` of the URL.
+    pub fn redirect_uri(&self) -> String {
+        crate::browser::param(&self.url, "redirect_uri").unwrap()
+    }
+
+    /// `state` of the URL.
+    pub fn state(&self) -> String {
+        crate::browser::param(&self.url, "state").unwrap()
+    }
+
+    /// Ends the command (our own child, by its handle) without waiting for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits (up to 60 s) for the command to end. Its stderr in the result is
+    /// what came after the URL line. Fails if any of `markers` is in the output.
+    pub fn finish(mut self, markers: &[&str]) -> Run {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("sentinel login still running after 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let r = Run {
+            code: status.code().unwrap_or(-1),
+            stdout: self.stdout.join().unwrap(),
+            stderr: self.rest.join().unwrap(),
+        };
+        for marker in markers {
+            assert!(
+                !r.stdout.contains(marker)
+                    && !r.stderr.contains(marker)
+                    && !self.first_line.contains(marker),
+                "{marker} in output: {r:#?}"
+            );
+        }
+        r
+    }
+}

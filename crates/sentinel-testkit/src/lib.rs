@@ -13,7 +13,8 @@
 //! | `net` | `adapters` (TLS: `tls-aws-lc-rs`) | loopback servers: TLS front, recorder, redirector, silent, resetting |
 //! | `capture` | `adapters` | capture of tracing events, spans and `log` records |
 //! | `scenario` | `adapters` | the scenarios both adapters run: every operation, echoed secrets, redirects, proxies |
-//! | `cli` | `cli` | the `sentinel` binary with a clean environment, and its output |
+//! | `cli` | `cli` | the `sentinel` binary with a clean environment, and its output; `sentinel login` in the background |
+//! | `chrome` | `chrome` | headless Chromium through chromedriver (fantoccini): pages, forms, screenshots |
 //!
 //! Tests that install a process-wide subscriber or logger, or set environment
 //! variables, stay in test binaries of their own: what is here only builds them.
@@ -24,6 +25,8 @@
 pub mod browser;
 #[cfg(feature = "adapters")]
 pub mod capture;
+#[cfg(feature = "chrome")]
+pub mod chrome;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "fake")]

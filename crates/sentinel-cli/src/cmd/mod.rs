@@ -2,6 +2,7 @@
 
 pub mod demo;
 pub mod jwt;
+pub mod login;
 pub mod mock;
 pub mod remote;
 

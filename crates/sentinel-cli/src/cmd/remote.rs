@@ -1,5 +1,7 @@
 //! Commands that talk to Sentinel or the Domain API.
 
+use std::path::Path;
+
 use clap::ValueEnum;
 use sentinel_client::{ClientConfig, HttpClient};
 use sentinel_proto::domain::{DomainApi, SERVICE_SENTINEL};
@@ -17,6 +19,7 @@ use crate::args::{
 };
 use crate::cmd::read_stdin;
 use crate::output::{Failure, Out};
+use crate::tokens::{self, TokenFile};
 
 const MAX_SECRET: usize = 4096;
 
@@ -25,7 +28,7 @@ const CODE_ENV: &str = "SENTINEL_CODE";
 /// Where `exchange` reads the PKCE code verifier.
 const VERIFIER_ENV: &str = "SENTINEL_CODE_VERIFIER";
 
-fn client_secret(app: &App) -> Result<ClientSecret, Failure> {
+pub(crate) fn client_secret(app: &App) -> Result<ClientSecret, Failure> {
     if app.client_secret_stdin {
         return Ok(ClientSecret::new(read_stdin("client secret", MAX_SECRET)?));
     }
@@ -37,7 +40,7 @@ fn client_secret(app: &App) -> Result<ClientSecret, Failure> {
     }
 }
 
-fn client_for(target: &Target, secret: ClientSecret) -> ClientConfig {
+pub(crate) fn client_for(target: &Target, secret: ClientSecret) -> ClientConfig {
     let config = ClientConfig::new(target.account.clone(), target.client_id.clone(), secret)
         .with_csds(target.discovery.csds.clone())
         .with_allowed_domains(&target.discovery.allow_domains);
@@ -47,7 +50,7 @@ fn client_for(target: &Target, secret: ClientSecret) -> ClientConfig {
     }
 }
 
-fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
+pub(crate) fn connect(config: ClientConfig) -> Result<SentinelClient, Failure> {
     Ok(SentinelClient::new(config)?)
 }
 
@@ -205,20 +208,76 @@ fn refresh_token(app: &App) -> Result<RefreshToken, Failure> {
     Ok(RefreshToken::new(read_stdin("refresh token", MAX_SECRET)?))
 }
 
+/// The token file of `--from`, and its refresh token.
+fn token_file(a: &RefreshArgs, path: &Path) -> Result<(TokenFile, RefreshToken), Failure> {
+    let t = &a.app.target;
+    let file = tokens::load(path, t.account.as_str(), t.client_id.as_str())?;
+    let rt = file
+        .refresh_token
+        .clone()
+        .map(RefreshToken::new)
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "{} holds no refresh token (revoked?): log in again",
+                path.display()
+            ))
+        })?;
+    Ok((file, rt))
+}
+
 /// `sentinel refresh`
 pub async fn refresh(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
-    let rt = refresh_token(&a.app)?;
+    let from = match &a.from {
+        Some(path) => Some((path, token_file(&a, path)?)),
+        None => None,
+    };
+    let rt = match &from {
+        Some((_, (_, rt))) => rt.clone(),
+        None => refresh_token(&a.app)?,
+    };
     let client = connect(client_for(&a.app.target, client_secret(&a.app)?))?;
     let tokens = client.refresh(&rt).await?;
-    print_tokens(&tokens, out);
+    let Some((path, (mut file, _))) = from else {
+        print_tokens(&tokens, out);
+        return Ok(());
+    };
+    // The old refresh token stays unless a new one came (protocol reference §2.4).
+    file.access_token = tokens.access_token.secret().to_owned();
+    if let Some(new) = &tokens.refresh_token {
+        file.refresh_token = Some(new.secret().to_owned());
+    }
+    if let Some(id) = &tokens.id_token {
+        file.id_token = Some(id.secret().to_owned());
+    }
+    file.expires_at = tokens.expires_in.map(|d| tokens::now_secs() + d.as_secs());
+    tokens::save(path, &file)?;
+    if out.is_json() {
+        print_tokens(&tokens, out);
+    } else {
+        out.result(
+            &format!("refreshed: tokens saved to {}", path.display()),
+            json!({}),
+        );
+    }
     Ok(())
 }
 
 /// `sentinel revoke`
 pub async fn revoke(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
-    let rt = refresh_token(&a.app)?;
+    let from = match &a.from {
+        Some(path) => Some((path, token_file(&a, path)?)),
+        None => None,
+    };
+    let rt = match &from {
+        Some((_, (_, rt))) => rt.clone(),
+        None => refresh_token(&a.app)?,
+    };
     let client = connect(client_for(&a.app.target, client_secret(&a.app)?))?;
     client.revoke(&rt).await?;
+    if let Some((path, (mut file, _))) = from {
+        file.refresh_token = None;
+        tokens::save(path, &file)?;
+    }
     out.result("revoked", json!({"revoked": true}));
     Ok(())
 }

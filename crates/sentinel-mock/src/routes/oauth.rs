@@ -89,6 +89,28 @@ fn callback(redirect: &str, pairs: &[(&str, &str)], state: Option<&str>) -> Resp
     (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
 }
 
+/// Whether the redirect URI `sent` to authorize is the `registered` one:
+/// identical, or (RFC 8252 §7.3, native apps) both `http` on the same loopback
+/// IP literal (`127.0.0.1`, `[::1]`) with the same path and query, on any port.
+fn redirect_matches(registered: &str, sent: &str) -> bool {
+    if registered == sent {
+        return true;
+    }
+    let (Ok(reg), Ok(mut got)) = (url::Url::parse(registered), url::Url::parse(sent)) else {
+        return false;
+    };
+    let loopback_ip = matches!(
+        reg.host(),
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+    ) || matches!(reg.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback());
+    // `sent` must be written as the URL parser writes it, so that the port is
+    // the only difference allowed (no `/./`, no case games).
+    if reg.scheme() != "http" || !loopback_ip || got.as_str() != sent {
+        return false;
+    }
+    got.set_port(reg.port()).is_ok() && got == reg
+}
+
 /// Checks the parameters of an authorize request (from its query, or carried
 /// through the login form): a valid one is a [`Grant`]; otherwise the answer,
 /// an HTML 400 where the client or redirect cannot be trusted (an unverified
@@ -105,7 +127,7 @@ pub(super) fn check_authorize<'a>(s: &'a Shared, p: &'a Params) -> Result<Grant<
         .ok_or_else(|| bad("Unknown client"))?;
     let sent_redirect = one("redirect_uri")?;
     let redirect = match sent_redirect {
-        Some(r) if client.redirect_uris.iter().any(|u| u == r) => r.to_owned(),
+        Some(r) if client.redirect_uris.iter().any(|u| redirect_matches(u, r)) => r.to_owned(),
         Some(_) => return Err(bad("redirect_uri is not registered for this client")),
         None => match client.redirect_uris.as_slice() {
             [only] => only.clone(),

@@ -88,6 +88,65 @@ async fn authorize_never_redirects_to_an_unverified_uri() {
     }
 }
 
+/// RFC 8252 §7.3: a registered loopback IP redirect matches on any port, and
+/// the exchange must repeat the URI sent, port included; nothing else is loosened.
+#[tokio::test]
+async fn loopback_redirects_match_on_any_port_only() {
+    let t = T::new().await;
+    let sent = "http://127.0.0.1:53117/callback";
+    let r = t
+        .authorize(&[
+            ("response_type", "code"),
+            ("client_id", CLIENT),
+            ("redirect_uri", sent),
+            ("state", "s"),
+        ])
+        .await;
+    assert_eq!(r.status(), 302);
+    let loc = location(&r);
+    assert!(
+        loc.starts_with("http://127.0.0.1:53117/callback?code="),
+        "{loc}"
+    );
+    let code = query_of(&loc)
+        .into_iter()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1;
+    // The registered form (no port) is not the URI that was sent.
+    let r = t.exchange(&code, Some(REDIRECT)).await;
+    assert_oauth_error(r, 400, "invalid_grant").await;
+    for refused in [
+        "http://127.0.0.1:53117/callback/",
+        "http://127.0.0.1:53117/other",
+        "http://127.0.0.1:53117/callback?x=1",
+        "http://127.0.0.1:53117/./callback",
+        "https://127.0.0.1:53117/callback",
+        "http://localhost:53117/callback",
+        "http://127.0.0.2:53117/callback",
+        "http://user@127.0.0.1:53117/callback",
+    ] {
+        let r = t
+            .authorize(&[
+                ("response_type", "code"),
+                ("client_id", CLIENT),
+                ("redirect_uri", refused),
+            ])
+            .await;
+        assert_eq!(r.status(), 400, "{refused}");
+        assert!(r.headers().get("location").is_none(), "{refused}");
+    }
+    // A registered URI that is not a loopback IP matches exactly.
+    let r = t
+        .authorize(&[
+            ("response_type", "code"),
+            ("client_id", CLIENT2),
+            ("redirect_uri", "http://localhost:8766/cb?x=1"),
+        ])
+        .await;
+    assert_eq!(r.status(), 400);
+}
+
 #[tokio::test]
 async fn authorize_bad_response_type_is_an_oauth_redirect() {
     let t = T::new().await;
@@ -441,6 +500,7 @@ async fn revoke_then_refresh_fails() {
     let t = T::new().await;
     let v = t.login().await;
     let rt = v["refresh_token"].as_str().unwrap();
+    assert_eq!(t.m.live_refresh_tokens(), [rt]);
     let url = t.sentinel("/token/revoke?v=1.0");
     let form = [
         ("token", rt),
@@ -450,6 +510,7 @@ async fn revoke_then_refresh_fails() {
     let r = t.post_form(&url, &form).await;
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().is_empty());
+    assert!(t.m.live_refresh_tokens().is_empty());
     assert_oauth_error(t.refresh(rt).await, 400, "invalid_grant").await;
     // Revoking again, or an unknown token, is fine (RFC 7009).
     assert_eq!(t.post_form(&url, &form).await.status(), 200);
