@@ -235,7 +235,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// once, one request is in flight and they all share its result or its error.
     ///
     /// After a failed renewal no new request starts for a cool-down (see
-    /// [`RefreshPolicy`]): callers get the cached token while it is valid, else
+    /// [`RefreshPolicy`](sentinel_proto::policy::RefreshPolicy)): callers get the cached token while it is valid, else
     /// the last error. A token that arrives already expired is refused
     /// ([`BodyError::AlreadyExpired`]) rather than renewed on every call.
     pub async fn app_token(&self) -> Result<CachedAppJwt, Error> {
