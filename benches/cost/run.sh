@@ -2,8 +2,10 @@
 # What depending on sentinel-reqwest costs: a minimal binary that gets an AppJWT
 # through it, next to the same binary using only reqwest 0.13 with the same TLS
 # (rustls on aws-lc-rs). For each: crates compiled, clean release build time
-# (each measured twice, interleaved), release binary size, and crates present in
-# two versions. Usage: bash benches/cost/run.sh [ROUNDS]   (default 2)
+# (each measured twice, interleaved: wall time, and the CPU time of cargo and
+# every compiler it ran, which a busy machine disturbs far less), release binary
+# size, and crates present in two versions.
+# Usage: bash benches/cost/run.sh [ROUNDS]   (default 2)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${1:-2}
@@ -65,15 +67,15 @@ done
 measure() { # project round
     local dir="$work/$1" target="$work/target-$1"
     rm -rf "$target"
-    local start end
-    start=$(date +%s.%N)
-    (cd "$dir" && CARGO_TARGET_DIR="$target" cargo build --release --offline 2>"$work/$1.log")
-    end=$(date +%s.%N)
-    local secs crates size
-    secs=$(echo "$end - $start" | bc)
+    (cd "$dir" && CARGO_TARGET_DIR="$target" /usr/bin/time -f '%e %U %S' -o "$work/$1.time" \
+        cargo build --release --offline 2>"$work/$1.log")
+    local wall cpu crates size
+    read -r wall user sys <"$work/$1.time"
+    cpu=$(echo "$user + $sys" | bc)
     crates=$(grep -c '^ *Compiling ' "$work/$1.log")
     size=$(stat -c %s "$target/release/$1")
-    printf '%-14s round %s: %3d crates compiled, %6.1f s, binary %s bytes\n' "$1" "$2" "$crates" "$secs" "$size"
+    printf '%-14s round %s: %3d crates compiled, wall %6.1f s, cpu %6.1f s, binary %s bytes\n' \
+        "$1" "$2" "$crates" "$wall" "$cpu" "$size"
 }
 
 for r in $(seq 1 "$rounds"); do

@@ -123,6 +123,8 @@ blocking! {
     fn services(&self) -> Result<Arc<Cached<ServiceList>>, Error>;
     /// [`Client::app_token`], blocking.
     fn app_token(&self) -> Result<CachedAppJwt, Error>;
+    /// [`Client::renew_app_token`], blocking.
+    fn renew_app_token(&self) -> Result<CachedAppJwt, Error>;
     /// [`Client::fetch_app_token`], blocking.
     fn fetch_app_token(&self) -> Result<(AppJwt, Expiry), Error>;
     /// [`Client::authorize_url`], blocking.

@@ -184,6 +184,49 @@ impl<T, E: Clone> RenewingCache<T, E> {
         Poll::Renew(self.ticket(now))
     }
 
+    /// A renewal now, even of a fresh value (a scheduler that renews ahead of
+    /// the refresh-ahead point, such as [`Brands`](crate::Brands)): the ticket
+    /// if no renewal is out, else a [`Poll::Wait`] for the one that is; during a
+    /// failure cool-down, [`Poll::Ready`] with the value still usable, or
+    /// [`Poll::Failed`]. Never [`Poll::RefreshAhead`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sentinel_proto::UnixTime;
+    /// use sentinel_proto::policy::{Expiry, RefreshPolicy};
+    /// use sentinel_client::cache::{Poll, RenewingCache};
+    /// let cache: RenewingCache<&str, String> = RenewingCache::new(RefreshPolicy::default());
+    /// let now = UnixTime::from_secs(0);
+    /// let Poll::Renew(t) = cache.poll(now) else { unreachable!() };
+    /// t.complete(Ok(("first", Expiry::after(Duration::from_secs(3600)))))?;
+    /// // Fresh, so `poll` would not renew; `renew_now` does, once.
+    /// let Poll::Renew(t) = cache.renew_now(now) else { unreachable!() };
+    /// assert!(matches!(cache.renew_now(now), Poll::Wait(_)));
+    /// assert!(matches!(cache.poll(now), Poll::Ready(_))); // callers keep the old one
+    /// assert_eq!(*t.complete(Ok(("second", Expiry::after(Duration::from_secs(3600)))))?.value(), "second");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn renew_now(&self, now: UnixTime) -> Poll<T, E> {
+        let mut flight = self.lock();
+        if flight.renewing {
+            return Poll::Wait(Waiter {
+                cache: self.clone(),
+                generation: flight.generation,
+                listener: self.inner.done.listen(),
+            });
+        }
+        if flight.cooling(now) {
+            if let Some(cur) = self.get(now) {
+                return Poll::Ready(cur);
+            }
+            if let Some(e) = &flight.last_error {
+                return Poll::Failed(e.clone());
+            }
+        }
+        flight.renewing = true;
+        Poll::Renew(self.ticket(now))
+    }
+
     /// Drops the cached value, e.g. after the server refused it. The next poll renews.
     pub fn invalidate(&self) {
         self.inner.current.store(None);
@@ -282,6 +325,21 @@ impl<T, E: Clone> Renewal<T, E> {
     pub fn complete(self, result: Result<(T, Expiry), E>) -> Result<Arc<Cached<T>>, E> {
         let started = self.started;
         self.complete_with(result, (started, None, 0))
+    }
+
+    /// Stores a value obtained elsewhere at `obtained_at` (another instance of
+    /// a fleet fetched it, see `TokenStore`), living as `expiry` says from then.
+    pub fn complete_obtained(
+        mut self,
+        value: T,
+        obtained_at: UnixTime,
+        expiry: Expiry,
+    ) -> Arc<Cached<T>> {
+        self.done = true;
+        let policy = self.cache.inner.policy;
+        let cached = Arc::new(Cached::new(value, obtained_at, expiry, &policy));
+        self.cache.finish(Some(Ok(Arc::clone(&cached))), None);
+        cached
     }
 
     /// Records a failed renewal at `now`: shares `error` with every waiter, keeps

@@ -26,6 +26,18 @@ use crate::discovery::DomainCache;
 use crate::runtime::{HttpClient, Runtime, os_random_u64};
 use crate::verify;
 
+/// Where a renewed AppJWT came from.
+pub(crate) enum Fetched {
+    /// Fetched now from Sentinel.
+    New(AppJwt, Expiry),
+    /// Fetched by another instance at `obtained_at`.
+    Adopted {
+        token: AppJwt,
+        obtained_at: sentinel_proto::UnixTime,
+        expires_at: sentinel_proto::UnixTime,
+    },
+}
+
 /// A cached AppJWT with its lifetime.
 pub type CachedAppJwt = Arc<Cached<AppJwt>>;
 
@@ -228,20 +240,104 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// the last error. A token that arrives already expired is refused
     /// ([`BodyError::AlreadyExpired`]) rather than renewed on every call.
     pub async fn app_token(&self) -> Result<CachedAppJwt, Error> {
-        self.cached(&self.inner.app_jwt, |c| async move {
-            let (token, expiry) = c.fetch_app_token().await?;
-            // An expired token would be renewed by every call: refuse it, so that
-            // the cache's failure cool-down applies instead.
-            let now = c.inner.runtime.now();
-            if expiry.expires_at(now, c.inner.config.refresh.fallback_lifetime()) <= now {
-                return Err(Error::InvalidBody {
-                    status: http::StatusCode::OK,
-                    reason: BodyError::AlreadyExpired,
-                });
+        self.cached(&self.inner.app_jwt, Self::fetch_unexpired_app_token)
+            .await
+    }
+
+    /// The cached AppJWT if it is usable now, without a request and without
+    /// starting a renewal. Takes no lock.
+    pub fn cached_app_token(&self) -> Option<CachedAppJwt> {
+        self.inner.app_jwt.get(self.inner.runtime.now())
+    }
+
+    /// Renews the AppJWT now, even while the cached one is fresh, and returns
+    /// the new one; if a renewal is already in flight, its outcome. During a
+    /// failure cool-down it returns the still-valid cached token (or the last
+    /// error) without a request. Callers of [`app_token`](Self::app_token) are
+    /// served the current token meanwhile. What a scheduler such as
+    /// [`Brands`](crate::Brands) calls ahead of the refresh-ahead point.
+    pub async fn renew_app_token(&self) -> Result<CachedAppJwt, Error> {
+        let renewed = self
+            .renew_app_token_via(|c, _| async move {
+                c.fetch_unexpired_app_token()
+                    .await
+                    .map(|(t, e)| Fetched::New(t, e))
+            })
+            .await?;
+        Ok(renewed.0)
+    }
+
+    /// [`renew_app_token`](Self::renew_app_token) with the token coming from
+    /// `source` (given the client and the time the renewal started), which
+    /// may fetch it or take one another instance fetched. Also says whether
+    /// the token came from elsewhere.
+    pub(crate) async fn renew_app_token_via<F, Fut>(
+        &self,
+        source: F,
+    ) -> Result<(CachedAppJwt, bool), Error>
+    where
+        F: FnOnce(Self, sentinel_proto::UnixTime) -> Fut,
+        Fut: std::future::Future<Output = Result<Fetched, Error>>,
+    {
+        let mut source = Some(source);
+        loop {
+            match self.inner.app_jwt.renew_now(self.inner.runtime.now()) {
+                Poll::Renew(ticket) => {
+                    let Some(source) = source.take() else {
+                        return Err(Error::InvalidBody {
+                            status: http::StatusCode::OK,
+                            reason: BodyError::AlreadyExpired,
+                        });
+                    };
+                    return match source(self.clone(), ticket.started()).await {
+                        Ok(Fetched::New(t, e)) => {
+                            self.settle(ticket, Ok((t, e))).map(|c| (c, false))
+                        }
+                        Ok(Fetched::Adopted {
+                            token,
+                            obtained_at,
+                            expires_at,
+                        }) => Ok((
+                            ticket.complete_obtained(
+                                token,
+                                obtained_at,
+                                Expiry::new(None, Some(expires_at)),
+                            ),
+                            true,
+                        )),
+                        Err(e) => self.settle(ticket, Err(e)).map(|c| (c, false)),
+                    };
+                }
+                Poll::Ready(c) | Poll::RefreshAhead(c, _) => return Ok((c, false)),
+                Poll::Failed(e) => return Err(e),
+                Poll::Wait(w) => match w.wait().await {
+                    Outcome::Ready(c) => return Ok((c, false)),
+                    Outcome::Failed(e) => return Err(e),
+                    Outcome::Retry => {}
+                },
             }
-            Ok((token, expiry))
-        })
-        .await
+        }
+    }
+
+    /// Drops every cached token of the client at once (AppJWT and ConsumerJWS):
+    /// the cache's references go, so a token no caller holds is zeroized now.
+    pub(crate) fn drop_tokens(&self) {
+        self.inner.app_jwt.invalidate();
+        self.inner.consumers.clear();
+    }
+
+    /// A new AppJWT, refused if it arrives already expired (it would be renewed
+    /// by every call: refusing it lets the cache's failure cool-down apply).
+    pub(crate) async fn fetch_unexpired_app_token(self) -> Result<(AppJwt, Expiry), Error> {
+        let (token, expiry) = self.fetch_app_token().await?;
+        let now = self.inner.runtime.now();
+        if expiry.expires_at(now, self.inner.config.refresh.fallback_lifetime()) <= now {
+            return Err(Error::InvalidBody {
+                status: http::StatusCode::OK,
+                reason: BodyError::AlreadyExpired,
+            });
+        }
+        Ok((token, expiry))
     }
 
     /// Forgets the cached AppJWT (e.g. after a service refused it).

@@ -266,6 +266,11 @@ impl ClientConfig {
     pub fn app_jwt_version(&self) -> AppJwtVersion {
         self.app_jwt_version
     }
+
+    /// The AppJWT's renewal policy.
+    pub fn refresh_policy(&self) -> RefreshPolicy {
+        self.refresh
+    }
 }
 
 impl ClientConfig {

@@ -20,6 +20,10 @@ use crate::cache::RenewingCache;
 
 pub(crate) struct ConsumerCache {
     policy: RefreshPolicy,
+    capacity: NonZeroUsize,
+    /// Unbounded, with the bound enforced on insertion: `LruCache::new` would
+    /// allocate room for every consumer up front, per client (hundreds of KiB
+    /// for the default 10 000, which a pool of thousands of brands cannot pay).
     entries: Mutex<LruCache<String, RenewingCache<ConsumerJws, Error>>>,
 }
 
@@ -27,7 +31,8 @@ impl ConsumerCache {
     pub(crate) fn new(policy: RefreshPolicy, capacity: NonZeroUsize) -> Self {
         Self {
             policy,
-            entries: Mutex::new(LruCache::new(capacity)),
+            capacity,
+            entries: Mutex::new(LruCache::unbounded()),
         }
     }
 
@@ -40,7 +45,15 @@ impl ConsumerCache {
         }
         let e = RenewingCache::new(self.policy);
         entries.put(ext_consumer_id.to_owned(), e.clone());
+        while entries.len() > self.capacity.get() {
+            entries.pop_lru();
+        }
         e
+    }
+
+    /// Drops every consumer's cache (the brand was removed).
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
     }
 
     /// The cache of `ext_consumer_id`, if there is one (not made more recent).

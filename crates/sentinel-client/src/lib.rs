@@ -54,6 +54,8 @@
 //! | [`BlockingClient`] | the same operations, blocking |
 //! | [`ClientConfig`] | account, credentials, hosts, policies |
 //! | [`DomainCache`] | the Domain API's all-services lists, per account, shareable |
+//! | [`Brands`] | many brands in one process: a client per (account, client id), one scheduler renewing them all |
+//! | [`TokenStore`] | tokens shared by a fleet (one renewal per brand for all instances); [`MemoryTokenStore`], and `sentinel-redis` |
 //! | [`HttpClient`], [`Runtime`], [`ThreadRuntime`], `TokioRuntime` | what the client runs on |
 //! | [`auth`] | [`auth::Authorizer`]: the AppJWT (and ConsumerJWS) on your own requests, renewed once on a 401 |
 //! | [`cache`] | [`RenewingCache`]: one value, renewed by one caller at a time |
@@ -67,6 +69,7 @@
 
 pub mod auth;
 mod blocking;
+pub mod brands;
 pub mod cache;
 mod client;
 mod config;
@@ -75,6 +78,7 @@ mod discovery;
 mod pkce;
 mod random;
 mod runtime;
+mod store;
 #[cfg(feature = "tokio")]
 mod tokio_runtime;
 #[cfg(feature = "tower")]
@@ -83,6 +87,9 @@ mod verified;
 mod verify;
 
 pub use blocking::BlockingClient;
+pub use brands::{
+    BrandKey, Brands, BrandsConfig, BrandsError, CredentialsMap, CredentialsSource, RunReport,
+};
 pub use cache::RenewingCache;
 pub use client::{CachedAppJwt, CachedConsumerJws, Client};
 pub use config::ClientConfig;
@@ -91,6 +98,7 @@ pub use random::{generate_code_verifier, generate_state};
 pub use runtime::{
     BackgroundTask, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpClient, Runtime, ThreadRuntime,
 };
+pub use store::{Lease, MemoryTokenStore, StoreError, StoreFuture, StoredToken, TokenStore};
 #[cfg(feature = "tokio")]
 pub use tokio_runtime::TokioRuntime;
 

@@ -15,6 +15,24 @@ pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1/callback";
 /// credential of the emulator.
 pub const DEMO_PASSWORD: &str = "sentinel-demo-password";
 
+/// The client id the emulator's "many accounts" mode ([`MockConfig::many_accounts`])
+/// registers for `account`: `brand-<account>`. Public, like every credential
+/// of the emulator.
+///
+/// ```
+/// assert_eq!(sentinel_mock::derived_client_id("123"), "brand-123");
+/// assert_eq!(sentinel_mock::derived_client_secret("123"), "sentinel-demo-secret-123");
+/// ```
+pub fn derived_client_id(account: &str) -> String {
+    format!("brand-{account}")
+}
+
+/// The client secret the "many accounts" mode registers for `account`:
+/// [`DEFAULT_CLIENT_SECRET`]`-<account>`. Public test value.
+pub fn derived_client_secret(account: &str) -> String {
+    format!("{DEFAULT_CLIENT_SECRET}-{account}")
+}
+
 /// How authorize treats the user.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LoginMode {
@@ -103,6 +121,12 @@ pub struct MockConfig {
     pub advertised_host: Option<String>,
     /// Whether authorize consents at once or shows a login page first.
     pub login: LoginMode,
+    /// "Many accounts" mode: every account id (1 to 64 characters of
+    /// `[A-Za-z0-9_-]`) is served, not only those of [`accounts`](Self::accounts),
+    /// and each has one more application for AppJWTs, with the credentials
+    /// [`derived_client_id`] and [`derived_client_secret`] of the account id
+    /// (benchmarks and tests of thousands of brands). Off by default.
+    pub many_accounts: bool,
 }
 
 impl Default for MockConfig {
@@ -124,6 +148,7 @@ impl Default for MockConfig {
             port: 0,
             advertised_host: None,
             login: LoginMode::AutoConsent,
+            many_accounts: false,
         }
     }
 }

@@ -170,7 +170,8 @@ use tokio::sync::watch;
 pub use cli::{MockArgs, run_foreground};
 pub use config::{
     DEFAULT_ACCOUNT, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, DEMO_PASSWORD,
-    Lifetimes, LoginMode, MockClient, MockConfig, MockUser,
+    Lifetimes, LoginMode, MockClient, MockConfig, MockUser, derived_client_id,
+    derived_client_secret,
 };
 pub use echo::{EchoMode, EchoServer};
 pub use endpoint::Endpoint;
@@ -217,6 +218,25 @@ impl MockBuilder {
     #[must_use]
     pub fn account(mut self, account: impl Into<String>) -> Self {
         self.config.accounts.push(account.into());
+        self
+    }
+
+    /// "Many accounts" mode ([`MockConfig::many_accounts`]): any account id is
+    /// served, with an AppJWT application of credentials derived from it.
+    ///
+    /// ```
+    /// use sentinel_mock::{MockServer, derived_client_id, derived_client_secret};
+    /// let mock = MockServer::builder().many_accounts().start_blocking()?;
+    /// assert!(mock.config().many_accounts);
+    /// // Account 987654 has the application brand-987654 with secret
+    /// // sentinel-demo-secret-987654 (what derived_client_* return).
+    /// assert_eq!(derived_client_id("987654"), "brand-987654");
+    /// # let _ = derived_client_secret("987654");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn many_accounts(mut self) -> Self {
+        self.config.many_accounts = true;
         self
     }
 

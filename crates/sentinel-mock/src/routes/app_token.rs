@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::answer::{invalid_request, json_ok, oauth_error};
 use super::request::{
-    authenticate, check_account, form, form_or_empty, parse_pairs, required, version,
+    authenticate_app, check_account, form, form_or_empty, parse_pairs, required, version,
 };
 use super::token_fault::{TokenFault, signer, times};
 use crate::config::MockClient;
@@ -74,12 +74,12 @@ fn app_token(
             "grant_type must be client_credentials",
         ));
     }
-    let client = authenticate(s, &p)?;
+    let client = authenticate_app(s, account, &p)?;
     if v2 {
         let key = s.current_v2();
-        Ok(app_jwt(s, account, client, key.named(), fault))
+        Ok(app_jwt(s, account, &client, key.named(), fault))
     } else {
-        Ok(app_jwt(s, account, client, s.keys.v1(), fault))
+        Ok(app_jwt(s, account, &client, s.keys.v1(), fault))
     }
 }
 

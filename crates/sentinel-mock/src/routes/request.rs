@@ -67,7 +67,13 @@ pub(super) fn form_or_empty(headers: &HeaderMap, body: &Bytes) -> Result<Params,
 }
 
 pub(super) fn check_account(s: &Shared, account: &str) -> Result<(), Response> {
-    if s.config.accounts.iter().any(|a| a == account) {
+    let any = s.config.many_accounts
+        && !account.is_empty()
+        && account.len() <= 64
+        && account
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if any || s.config.accounts.iter().any(|a| a == account) {
         Ok(())
     } else {
         Err(html(StatusCode::NOT_FOUND, "Unknown account"))
@@ -106,6 +112,32 @@ pub(super) fn authenticate<'a>(s: &'a Shared, p: &Params) -> Result<&'a MockClie
         .iter()
         .find(|c| c.id == id && ring_eq(c.secret.as_bytes(), secret.as_bytes()))
         .ok_or_else(failed)
+}
+
+/// [`authenticate`], and in "many accounts" mode also the application derived
+/// from `account` ([`crate::derived_client_id`], [`crate::derived_client_secret`]).
+pub(super) fn authenticate_app<'a>(
+    s: &'a Shared,
+    account: &str,
+    p: &Params,
+) -> Result<std::borrow::Cow<'a, MockClient>, Response> {
+    if s.config.many_accounts {
+        let id = param(p, "client_id")?.unwrap_or_default();
+        let secret = param(p, "client_secret")?.unwrap_or_default();
+        if id == crate::derived_client_id(account)
+            && ring_eq(
+                secret.as_bytes(),
+                crate::derived_client_secret(account).as_bytes(),
+            )
+        {
+            return Ok(std::borrow::Cow::Owned(MockClient {
+                id: id.to_owned(),
+                secret: String::new(),
+                redirect_uris: Vec::new(),
+            }));
+        }
+    }
+    authenticate(s, p).map(std::borrow::Cow::Borrowed)
 }
 
 /// Equality without an early exit on the first differing byte.

@@ -276,3 +276,68 @@ async fn clock_offset_moves_iat() {
     let iat = jwt.claims["iat"].as_u64().unwrap();
     assert!(iat.abs_diff(sys - 86_400) <= 2);
 }
+
+#[tokio::test]
+async fn many_accounts_mode_serves_any_account_with_derived_credentials() {
+    use sentinel_mock::{derived_client_id, derived_client_secret};
+    let t = T::with(MockServer::builder().config(config()).many_accounts()).await;
+    for account in ["987654", "1", "brand_x-9"] {
+        let url = t.url(&format!("/sentinel/api/account/{account}/app/token?v=1.0"));
+        let (id, secret) = (derived_client_id(account), derived_client_secret(account));
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ];
+        let r = t.post_form(&url, &form).await;
+        assert_eq!(r.status(), 200, "{account}");
+        let v: Value = r.json().await.unwrap();
+        let jwt = decode(v["access_token"].as_str().unwrap());
+        assert_eq!(jwt.claims["aud"], format!("le{account}"));
+        assert_eq!(jwt.claims["azp"], id.as_str());
+        // The Domain API lists the account too.
+        let r = t
+            .get(&t.url(&format!(
+                "/api/account/{account}/service/baseURI.json?version=1.0"
+            )))
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    // Another account's derived credentials, or a wrong secret: refused.
+    let url = t.url("/sentinel/api/account/111/app/token?v=1.0");
+    let other = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "brand-222"),
+        ("client_secret", "sentinel-demo-secret-222"),
+    ];
+    assert_oauth_error(t.post_form(&url, &other).await, 401, "invalid_client").await;
+    let wrong = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "brand-111"),
+        ("client_secret", "sentinel-demo-secret-112"),
+    ];
+    assert_oauth_error(t.post_form(&url, &wrong).await, 401, "invalid_client").await;
+    // An id the mode cannot serve.
+    let r = t
+        .get(&t.url("/api/account/a.b/service/baseURI.json?version=1.0"))
+        .await;
+    assert_eq!(r.status(), 404);
+    // The configured clients still work.
+    assert_eq!(t.app_token_v1().await.status(), 200);
+}
+
+#[tokio::test]
+async fn without_many_accounts_mode_derived_credentials_are_refused() {
+    let t = T::new().await;
+    let url = t.url("/sentinel/api/account/123456/app/token?v=1.0");
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "brand-123456"),
+        ("client_secret", "sentinel-demo-secret-123456"),
+    ];
+    assert_oauth_error(t.post_form(&url, &form).await, 401, "invalid_client").await;
+    let r = t
+        .get(&t.url("/api/account/987654/service/baseURI.json?version=1.0"))
+        .await;
+    assert_eq!(r.status(), 404);
+}
