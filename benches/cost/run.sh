@@ -12,7 +12,10 @@ rounds=${1:-2}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/only-reqwest/src" "$work/with-sentinel/src"
+# The crates as committed (HEAD), not a working tree that may change meanwhile.
+mkdir -p "$work/repo" "$work/only-reqwest/src" "$work/with-sentinel/src"
+git -C "$repo" archive HEAD | tar -x -C "$work/repo"
+repo="$work/repo"
 cat >"$work/only-reqwest/Cargo.toml" <<TOML
 [package]
 name = "only-reqwest"
