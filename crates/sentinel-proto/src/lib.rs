@@ -63,11 +63,12 @@
 //! | `jwt` | yes | the [`jwt`] module; needs one backend below, or the build stops with a `compile_error!` saying so |
 //! | `aws-lc-rs` | yes | `jwt`, signatures checked with aws-lc-rs (what rustls and reqwest 0.13 build by default) |
 //! | `ring` | no | `jwt`, signatures checked with ring |
+//! | `sha2` | no | the PKCE S256 challenge without a backend (pure-Rust `sha2`); with a backend on, its SHA-256 is used |
 //!
 //! Features are additive: with both backends on (as `--all-features` does),
 //! aws-lc-rs verifies and ring is unused; `jwt::CRYPTO_BACKEND` names the one in
 //! use. The two give the same answers (the JWT tests run on both). Without `jwt`
-//! the crate has no crypto dependency at all.
+//! and `sha2` the crate has no crypto dependency at all (and no PKCE challenge).
 //!
 //! ## Errors
 //!
@@ -112,6 +113,8 @@ pub mod request;
 pub mod response;
 mod secret;
 mod sentinel;
+#[cfg(any(feature = "aws-lc-rs", feature = "ring", feature = "sha2"))]
+mod sha256;
 mod time;
 pub mod user;
 

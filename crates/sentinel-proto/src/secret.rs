@@ -200,7 +200,9 @@ impl CodeVerifier {
         Ok(v)
     }
 
-    /// The S256 challenge of this verifier, for the authorize URL.
+    /// The S256 challenge of this verifier, for the authorize URL. Needs a
+    /// SHA-256: feature `aws-lc-rs`, `ring` or `sha2`.
+    #[cfg(any(feature = "aws-lc-rs", feature = "ring", feature = "sha2"))]
     pub fn challenge(&self) -> crate::user::authorize::PkceChallenge {
         crate::user::authorize::PkceChallenge::s256(self)
     }

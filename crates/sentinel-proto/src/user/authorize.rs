@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{Error, InputError};
 use crate::oauth_error::OAuthError;
-use crate::secret::{AuthorizationCode, CodeVerifier};
+use crate::secret::AuthorizationCode;
 use crate::sentinel::Sentinel;
 use crate::user::redirect::RedirectUri;
 
@@ -86,10 +86,11 @@ impl std::fmt::Debug for State {
 pub struct PkceChallenge(String);
 
 impl PkceChallenge {
-    /// The S256 challenge of `verifier`.
-    pub fn s256(verifier: &CodeVerifier) -> Self {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(verifier.secret().as_bytes());
+    /// The S256 challenge of `verifier`. Needs a SHA-256: feature `aws-lc-rs`,
+    /// `ring` or `sha2`.
+    #[cfg(any(feature = "aws-lc-rs", feature = "ring", feature = "sha2"))]
+    pub fn s256(verifier: &crate::secret::CodeVerifier) -> Self {
+        let digest = crate::sha256::sha256(verifier.secret().as_bytes());
         Self(URL_SAFE_NO_PAD.encode(digest))
     }
 
