@@ -8,6 +8,7 @@ use sentinel_proto::ClientSecret;
 use sentinel_proto::Host;
 use sentinel_proto::app_token::AppJwtVersion;
 use sentinel_proto::domain::{SERVICE_IDP, SERVICE_SENTINEL};
+use sentinel_proto::error::InputError;
 use sentinel_proto::jwt::KeySet;
 use sentinel_proto::policy::RefreshPolicy;
 use sentinel_proto::policy::RetryPolicy;
@@ -74,6 +75,52 @@ impl ClientConfig {
             allowed_domains: Vec::new(),
             jwt: crate::verify::VerifyConfig::default(),
         }
+    }
+
+    /// Settings from variables named as in the `sentinel` command's
+    /// environment: `SENTINEL_ACCOUNT`, `SENTINEL_CLIENT_ID` and
+    /// `SENTINEL_CLIENT_SECRET` (required), `SENTINEL_CSDS` (the Domain API
+    /// host, optional). `var` reads one; [`ClientConfig::from_env`] reads the
+    /// process environment. The error names the variable, never its value.
+    ///
+    /// ```
+    /// use sentinel_client::ClientConfig;
+    /// use sentinel_proto::error::InputError;
+    /// let vars = [("SENTINEL_ACCOUNT", "123456"), ("SENTINEL_CLIENT_ID", "app"),
+    ///     ("SENTINEL_CLIENT_SECRET", "s3cret"), ("SENTINEL_CSDS", "http://127.0.0.1:8080")];
+    /// let read = |n: &str| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string());
+    /// let config = ClientConfig::from_vars(read)?;
+    /// assert_eq!(config.account().as_str(), "123456");
+    /// let missing = ClientConfig::from_vars(|n| (n != "SENTINEL_CLIENT_SECRET").then(|| read(n)).flatten());
+    /// assert!(matches!(missing, Err(InputError::Parameter { name: "SENTINEL_CLIENT_SECRET", .. })));
+    /// # Ok::<(), InputError>(())
+    /// ```
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, InputError> {
+        let need = |name: &'static str| {
+            var(name).ok_or(InputError::Parameter {
+                name,
+                reason: "not set",
+            })
+        };
+        let config = Self::new(
+            AccountId::new(need("SENTINEL_ACCOUNT")?)?,
+            ClientId::new(need("SENTINEL_CLIENT_ID")?)?,
+            ClientSecret::new(need("SENTINEL_CLIENT_SECRET")?),
+        );
+        match var("SENTINEL_CSDS") {
+            Some(csds) => Ok(config.with_csds(Host::parse(&csds)?)),
+            None => Ok(config),
+        }
+    }
+
+    /// [`ClientConfig::from_vars`] on the process environment.
+    ///
+    /// ```no_run
+    /// let config = sentinel_client::ClientConfig::from_env()?;
+    /// # Ok::<(), sentinel_proto::error::InputError>(())
+    /// ```
+    pub fn from_env() -> Result<Self, InputError> {
+        Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// Discovers hosts through the Domain API at `csds` instead of LivePerson's.

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::extract::State as AxumState;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use html_escape::encode_quoted_attribute as escape;
 use sentinel_proto::user::{CallbackError, RedirectUri, State, TokenResponse, parse_callback};
 use sentinel_proto::{CodeVerifier, Error};
 use serde_json::json;
@@ -317,21 +318,6 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         h.insert(name, HeaderValue::from_static(value));
     }
     r
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Prints the claims, and the tokens where asked.

@@ -225,19 +225,28 @@ fn token_file(a: &RefreshArgs, path: &Path) -> Result<(TokenFile, RefreshToken),
     Ok((file, rt))
 }
 
-/// `sentinel refresh`
-pub async fn refresh(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
-    let from = match &a.from {
-        Some(path) => Some((path, token_file(&a, path)?)),
-        None => None,
-    };
-    let rt = match &from {
-        Some((_, (_, rt))) => rt.clone(),
-        None => refresh_token(&a.app)?,
+/// What `refresh` and `revoke` start from: the token file of `--from` (if
+/// given) with its path, the refresh token (from it, else from the
+/// environment or stdin), and a client.
+type Prelude<'a> = (Option<(&'a Path, TokenFile)>, RefreshToken, SentinelClient);
+
+fn prelude(a: &RefreshArgs) -> Result<Prelude<'_>, Failure> {
+    let (from, rt) = match &a.from {
+        Some(path) => {
+            let (file, rt) = token_file(a, path)?;
+            (Some((path.as_path(), file)), rt)
+        }
+        None => (None, refresh_token(&a.app)?),
     };
     let client = connect(client_for(&a.app.target, client_secret(&a.app)?))?;
+    Ok((from, rt, client))
+}
+
+/// `sentinel refresh`
+pub async fn refresh(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
+    let (from, rt, client) = prelude(&a)?;
     let tokens = client.refresh(&rt).await?;
-    let Some((path, (mut file, _))) = from else {
+    let Some((path, mut file)) = from else {
         print_tokens(&tokens, out);
         return Ok(());
     };
@@ -264,17 +273,9 @@ pub async fn refresh(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
 
 /// `sentinel revoke`
 pub async fn revoke(a: RefreshArgs, out: &Out) -> Result<(), Failure> {
-    let from = match &a.from {
-        Some(path) => Some((path, token_file(&a, path)?)),
-        None => None,
-    };
-    let rt = match &from {
-        Some((_, (_, rt))) => rt.clone(),
-        None => refresh_token(&a.app)?,
-    };
-    let client = connect(client_for(&a.app.target, client_secret(&a.app)?))?;
+    let (from, rt, client) = prelude(&a)?;
     client.revoke(&rt).await?;
-    if let Some((path, (mut file, _))) = from {
+    if let Some((path, mut file)) = from {
         file.refresh_token = None;
         tokens::save(path, &file)?;
     }

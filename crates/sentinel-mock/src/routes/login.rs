@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use html_escape::encode_quoted_attribute as escape;
 
 use super::answer::html;
 use super::oauth::check_authorize;
@@ -26,23 +27,6 @@ const PASSWORD: &str = "password";
 
 /// What a wrong username or password is told.
 const WRONG: &str = "Wrong username or password.";
-
-/// `text` with the five characters that matter in HTML text and quoted
-/// attributes replaced by entities.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The login page for the authorize request `params` of `client_id`; with
 /// `failed`, the username tried, shown again with an error.
