@@ -87,7 +87,11 @@ pub(crate) fn decode(
     result
 }
 
-fn open(value: &mut [u8], brand: &BrandKey, key: Option<&EncryptionKey>) -> Result<StoredToken, StoreError> {
+fn open(
+    value: &mut [u8],
+    brand: &BrandKey,
+    key: Option<&EncryptionKey>,
+) -> Result<StoredToken, StoreError> {
     let (format, rest) = value
         .split_first_mut()
         .ok_or(StoreError::Corrupt("empty value"))?;
@@ -106,7 +110,9 @@ fn open(value: &mut [u8], brand: &BrandKey, key: Option<&EncryptionKey>) -> Resu
                     StoreError::Corrupt("not sealed with this key for this brand, or altered")
                 })?
         }
-        (CLEAR_V1, Some(_)) => return Err(StoreError::Corrupt("value in clear where a key is set")),
+        (CLEAR_V1, Some(_)) => {
+            return Err(StoreError::Corrupt("value in clear where a key is set"));
+        }
         (SEALED_V1, None) => return Err(StoreError::Corrupt("sealed value and no key set")),
         _ => return Err(StoreError::Corrupt("unknown format")),
     };
@@ -150,7 +156,11 @@ mod tests {
     }
 
     fn token() -> StoredToken {
-        StoredToken::new(AppJwt::new("h.p.s"), UnixTime::from_secs(10), UnixTime::from_secs(70))
+        StoredToken::new(
+            AppJwt::new("h.p.s"),
+            UnixTime::from_secs(10),
+            UnixTime::from_secs(70),
+        )
     }
 
     #[test]
@@ -160,7 +170,10 @@ mod tests {
             let v = encode(&token(), &brand("1"), k).unwrap();
             let t = decode(v, &brand("1"), k).unwrap();
             assert_eq!(t.token().secret(), "h.p.s");
-            assert_eq!((t.obtained_at().as_secs(), t.expires_at().as_secs()), (10, 70));
+            assert_eq!(
+                (t.obtained_at().as_secs(), t.expires_at().as_secs()),
+                (10, 70)
+            );
         }
     }
 
@@ -171,7 +184,13 @@ mod tests {
         for i in 0..v.len() {
             let mut t = v.clone();
             t[i] ^= 0x01;
-            assert!(matches!(decode(t, &brand("1"), Some(&key)), Err(StoreError::Corrupt(_))), "byte {i}");
+            assert!(
+                matches!(
+                    decode(t, &brand("1"), Some(&key)),
+                    Err(StoreError::Corrupt(_))
+                ),
+                "byte {i}"
+            );
         }
         for len in 0..v.len() {
             let t = v[..len].to_vec();
@@ -192,6 +211,9 @@ mod tests {
         let mut v = encode(&token(), &brand("1"), None).unwrap();
         let last = v.len() - 1;
         v[last] = b'\n';
-        assert!(matches!(decode(v, &brand("1"), None), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            decode(v, &brand("1"), None),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 }

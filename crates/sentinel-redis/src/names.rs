@@ -35,7 +35,10 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// The names of a brand's two keys.
 pub(crate) fn keys(prefix: &str, brand: &BrandKey) -> (String, String) {
     let h = brand_hash(brand);
-    (format!("{prefix}{{{h}}}:token"), format!("{prefix}{{{h}}}:lease"))
+    (
+        format!("{prefix}{{{h}}}:token"),
+        format!("{prefix}{{{h}}}:lease"),
+    )
 }
 
 #[cfg(test)]
@@ -46,7 +49,10 @@ mod tests {
 
     #[test]
     fn names_hide_the_ids_and_share_a_hash_tag() {
-        let b = BrandKey::new(AccountId::new("123456").unwrap(), ClientId::new("app-1").unwrap());
+        let b = BrandKey::new(
+            AccountId::new("123456").unwrap(),
+            ClientId::new("app-1").unwrap(),
+        );
         let (t, l) = keys("p:", &b);
         assert!(!t.contains("123456") && !t.contains("app-1"));
         assert!(t.starts_with("p:{") && t.ends_with("}:token") && l.ends_with("}:lease"));

@@ -15,8 +15,7 @@ use crate::names;
 
 /// Deletes the lease only if it still holds our id: it may have expired and
 /// been taken by another instance, whose lease we must not end.
-const RELEASE: &str =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
 /// The [`TokenStore`] of a fleet on Redis: give it to every instance's
 /// [`Brands`](sentinel_client::Brands) with
@@ -152,7 +151,9 @@ where
             inner: Arc::new(Inner {
                 prefix: config.prefix,
                 key: config.key,
-                op_timeout: config.connect_timeout.saturating_add(config.response_timeout),
+                op_timeout: config
+                    .connect_timeout
+                    .saturating_add(config.response_timeout),
                 max_value_len: config.max_value_len,
                 runtime,
                 instance,
@@ -212,7 +213,9 @@ where
         if pong == "PONG" {
             Ok(())
         } else {
-            Err(StoreError::Unavailable("redis: unexpected answer to PING".into()))
+            Err(StoreError::Unavailable(
+                "redis: unexpected answer to PING".into(),
+            ))
         }
     }
 
@@ -316,16 +319,34 @@ where
             let id = format!("{}-{n}", self.inner.instance);
             let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
             let mut cmd = redis::cmd("SET");
-            cmd.arg(self.lease_key(brand)).arg(&id).arg("NX").arg("PX").arg(ms);
-            let set: Option<String> = self.run(cmd).await?;
-            Ok(set.map(|_| Lease::new(id)))
+            cmd.arg(self.lease_key(brand))
+                .arg(&id)
+                .arg("NX")
+                .arg("PX")
+                .arg(ms);
+            match self.run::<Option<String>>(cmd).await {
+                Ok(set) => Ok(set.map(|_| Lease::new(id))),
+                Err(e) => {
+                    // The SET may have been applied with its answer lost: a
+                    // lease no one knows it holds would make every other
+                    // instance wait for it. Give it back, in the background.
+                    let (store, brand, lease) = (self.clone(), brand.clone(), Lease::new(id));
+                    self.inner.runtime.spawn(async move {
+                        let _ = store.release(&brand, &lease).await;
+                    });
+                    Err(e)
+                }
+            }
         })
     }
 
     fn release<'a>(&'a self, brand: &'a BrandKey, lease: &'a Lease) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut cmd = redis::cmd("EVAL");
-            cmd.arg(RELEASE).arg(1).arg(self.lease_key(brand)).arg(lease.id());
+            cmd.arg(RELEASE)
+                .arg(1)
+                .arg(self.lease_key(brand))
+                .arg(lease.id());
             self.run::<i64>(cmd).await.map(drop)
         })
     }

@@ -38,7 +38,11 @@ fn no_token_or_key_is_logged_while_redis_is_down_or_after() {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut renewed = 0;
         while renewed < keys.len() {
-            assert!(Instant::now() < deadline, "renewed {renewed} of {}", keys.len());
+            assert!(
+                Instant::now() < deadline,
+                "renewed {renewed} of {}",
+                keys.len()
+            );
             let r = pool.run_due().await;
             assert_eq!(r.failed, 0);
             renewed += r.renewed;
@@ -56,7 +60,10 @@ fn no_token_or_key_is_logged_while_redis_is_down_or_after() {
         collect(&pool);
     });
     let records = capture.records();
-    let text: String = records.iter().map(|r| format!("{} {}{}\n", r.level, r.target, r.text)).collect();
+    let text: String = records
+        .iter()
+        .map(|r| format!("{} {}{}\n", r.level, r.target, r.text))
+        .collect();
     let failing = text.matches("token store failing").count();
     let back = text.matches("token store back").count();
     assert_eq!((failing, back), (1, 1), "once per incident:\n{text}");

@@ -30,11 +30,20 @@ fn started_pools_renew_by_themselves_once_per_brand_for_both_and_stop_when_dropp
         }
         // No caller, no run_due: the drivers fetch the first tokens ...
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !pools.iter().all(|p| keys.iter().all(|k| p.cached_token(k).is_some())) {
-            assert!(Instant::now() < deadline, "first tokens not fetched by the drivers");
+        while !pools
+            .iter()
+            .all(|p| keys.iter().all(|k| p.cached_token(k).is_some()))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "first tokens not fetched by the drivers"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let first: Vec<_> = keys.iter().map(|k| pools[0].cached_token(k).unwrap()).collect();
+        let first: Vec<_> = keys
+            .iter()
+            .map(|k| pools[0].cached_token(k).unwrap())
+            .collect();
         // ... and renew them (6 s tokens: every 2 to 3 s), sharing each
         // token; looked at between two seconds' batches of renewals.
         tokio::time::sleep(Duration::from_secs(5)).await;

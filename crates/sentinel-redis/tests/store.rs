@@ -12,7 +12,8 @@ use sentinel_proto::{AppJwt, UnixTime};
 use sentinel_redis::{RedisStoreConfig, RedisTokenStore};
 use sentinel_testkit::redis_server::RedisServer;
 
-const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdG9rZW4ifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+const TOKEN: &str =
+    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdG9rZW4ifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
 
 fn token(secret: &str, lifetime: u64) -> StoredToken {
     let now = UnixTime::from(SystemTime::now());
@@ -40,7 +41,10 @@ fn tokens_round_trip_in_clear_with_the_expiry_of_the_token() {
         assert_eq!(t.token().secret(), TOKEN);
         assert!(s.get(&brand(2)).await.unwrap().is_none());
         let mut c = raw(&server.url());
-        let pttl: i64 = redis::cmd("PTTL").arg(s.token_key(&brand(1))).query(&mut c).unwrap();
+        let pttl: i64 = redis::cmd("PTTL")
+            .arg(s.token_key(&brand(1)))
+            .query(&mut c)
+            .unwrap();
         assert!((590_000..=600_000).contains(&pttl), "PTTL {pttl}");
         // Documented: without a key the token is in Redis as it is.
         let bytes: Vec<u8> = c.get(s.token_key(&brand(1))).unwrap();
@@ -50,7 +54,11 @@ fn tokens_round_trip_in_clear_with_the_expiry_of_the_token() {
         assert_eq!(keys.len(), 1);
         assert!(!keys[0].contains(brand(1).account().as_str()), "{keys:?}");
         // An expired token is not stored at all.
-        let old = StoredToken::new(AppJwt::new(TOKEN), UnixTime::from_secs(1), UnixTime::from_secs(2));
+        let old = StoredToken::new(
+            AppJwt::new(TOKEN),
+            UnixTime::from_secs(1),
+            UnixTime::from_secs(2),
+        );
         s.put(&brand(3), &old).await.unwrap();
         assert!(s.get(&brand(3)).await.unwrap().is_none());
     });
@@ -65,12 +73,18 @@ fn sealed_values_hide_the_token_and_are_refused_under_another_key_brand_or_chang
         let b = store(&server.url(), Some(key(0xb)));
         let clear = store(&server.url(), None);
         a.put(&brand(1), &token(TOKEN, 600)).await.unwrap();
-        assert_eq!(a.get(&brand(1)).await.unwrap().unwrap().token().secret(), TOKEN);
+        assert_eq!(
+            a.get(&brand(1)).await.unwrap().unwrap().token().secret(),
+            TOKEN
+        );
 
         let mut c = raw(&server.url());
         let sealed: Vec<u8> = c.get(a.token_key(&brand(1))).unwrap();
         for part in TOKEN.split('.') {
-            assert!(!sealed.windows(part.len()).any(|w| w == part.as_bytes()), "{part} in clear");
+            assert!(
+                !sealed.windows(part.len()).any(|w| w == part.as_bytes()),
+                "{part} in clear"
+            );
         }
         // Another key, no key: refused, never a token.
         assert!(corrupt(b.get(&brand(1)).await));
@@ -110,14 +124,22 @@ fn oversized_and_foreign_values_are_refused_and_then_overwritten() {
         assert!(corrupt(s.get(&brand(1)).await));
         let _: () = c.del(&k).unwrap();
         let _: () = c.rpush(&k, "a list").unwrap();
-        assert!(matches!(s.get(&brand(1)).await, Err(StoreError::Unavailable(_))));
+        assert!(matches!(
+            s.get(&brand(1)).await,
+            Err(StoreError::Unavailable(_))
+        ));
         // A put replaces whatever was there.
         s.put(&brand(1), &token(TOKEN, 600)).await.unwrap();
-        assert_eq!(s.get(&brand(1)).await.unwrap().unwrap().token().secret(), TOKEN);
+        assert_eq!(
+            s.get(&brand(1)).await.unwrap().unwrap().token().secret(),
+            TOKEN
+        );
         // The cap is the config's.
         let small = RedisTokenStore::open(
             &server.url(),
-            RedisStoreConfig::new().with_encryption_key(key(1)).with_max_value_len(64),
+            RedisStoreConfig::new()
+                .with_encryption_key(key(1))
+                .with_max_value_len(64),
         )
         .unwrap();
         assert!(corrupt(small.get(&brand(1)).await));
@@ -131,22 +153,54 @@ fn a_lease_is_held_until_released_or_expired_and_only_its_holder_releases_it() {
     rt.block_on(async {
         let (x, y) = (store(&server.url(), None), store(&server.url(), None));
         let b = brand(1);
-        let first = x.lease(&b, Duration::from_millis(300)).await.unwrap().unwrap();
-        assert!(y.lease(&b, Duration::from_secs(30)).await.unwrap().is_none());
-        assert!(x.lease(&b, Duration::from_secs(30)).await.unwrap().is_none());
+        let first = x
+            .lease(&b, Duration::from_millis(300))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            y.lease(&b, Duration::from_secs(30))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            x.lease(&b, Duration::from_secs(30))
+                .await
+                .unwrap()
+                .is_none()
+        );
         tokio::time::sleep(Duration::from_millis(400)).await;
         // The first holder's lease expired: another instance takes over ...
         let second = y.lease(&b, Duration::from_secs(30)).await.unwrap().unwrap();
         assert_ne!(first.id(), second.id());
         // ... and the late release of the first does not end it.
         x.release(&b, &first).await.unwrap();
-        assert!(x.lease(&b, Duration::from_secs(30)).await.unwrap().is_none());
+        assert!(
+            x.lease(&b, Duration::from_secs(30))
+                .await
+                .unwrap()
+                .is_none()
+        );
         y.release(&b, &second).await.unwrap();
-        assert!(x.lease(&b, Duration::from_secs(30)).await.unwrap().is_some());
+        assert!(
+            x.lease(&b, Duration::from_secs(30))
+                .await
+                .unwrap()
+                .is_some()
+        );
         // Leases of other brands are independent.
-        assert!(y.lease(&brand(2), Duration::from_secs(30)).await.unwrap().is_some());
+        assert!(
+            y.lease(&brand(2), Duration::from_secs(30))
+                .await
+                .unwrap()
+                .is_some()
+        );
         let mut c = raw(&server.url());
-        let pttl: i64 = redis::cmd("PTTL").arg(y.lease_key(&brand(2))).query(&mut c).unwrap();
+        let pttl: i64 = redis::cmd("PTTL")
+            .arg(y.lease_key(&brand(2)))
+            .query(&mut c)
+            .unwrap();
         assert!((29_000..=30_000).contains(&pttl), "{pttl}");
     });
 }
@@ -165,8 +219,15 @@ fn redis_down_fails_fast_and_the_store_reconnects_when_it_is_back() {
         for _ in 0..3 {
             let t = Instant::now();
             let r = s.get(&brand(1)).await;
-            assert!(matches!(r, Err(StoreError::Unavailable(_) | StoreError::Timeout)), "{r:?}");
-            assert!(t.elapsed() < Duration::from_millis(700), "{:?}", t.elapsed());
+            assert!(
+                matches!(r, Err(StoreError::Unavailable(_) | StoreError::Timeout)),
+                "{r:?}"
+            );
+            assert!(
+                t.elapsed() < Duration::from_millis(700),
+                "{:?}",
+                t.elapsed()
+            );
         }
     });
     server.restart();
@@ -216,9 +277,16 @@ fn a_redis_that_never_answers_times_out_within_the_bound() {
         for _ in 0..2 {
             let t = Instant::now();
             let r = s.get(&brand(1)).await;
-            assert!(matches!(r, Err(StoreError::Timeout | StoreError::Unavailable(_))), "{r:?}");
+            assert!(
+                matches!(r, Err(StoreError::Timeout | StoreError::Unavailable(_))),
+                "{r:?}"
+            );
             // Connect 300 ms + response 300 ms.
-            assert!(t.elapsed() < Duration::from_millis(900), "{:?}", t.elapsed());
+            assert!(
+                t.elapsed() < Duration::from_millis(900),
+                "{:?}",
+                t.elapsed()
+            );
         }
     });
     drop(held);
@@ -233,7 +301,13 @@ fn operations_work_from_an_executor_other_than_tokio() {
     let t = std::thread::spawn(move || {
         pollster::block_on(async {
             s.put(&brand(1), &token(TOKEN, 600)).await.unwrap();
-            s.get(&brand(1)).await.unwrap().unwrap().token().secret().to_owned()
+            s.get(&brand(1))
+                .await
+                .unwrap()
+                .unwrap()
+                .token()
+                .secret()
+                .to_owned()
         })
     });
     assert_eq!(t.join().unwrap(), TOKEN);

@@ -89,11 +89,14 @@ impl RedisServer {
                 self.child = Some(child);
                 return;
             }
-            assert!(Instant::now() < deadline, "redis-server did not restart on port {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not restart on port {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-
 }
 
 /// Spawns a server and waits for its `PONG`; `None` if it exited (port taken).
@@ -102,7 +105,14 @@ fn spawn(port: u16, dir: &std::path::Path) -> Option<Child> {
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .arg("--dir")
         .arg(dir)
-        .args(["--save", "", "--appendonly", "no", "--protected-mode", "yes"])
+        .args([
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -73,7 +73,8 @@ pub fn raw(url: &str) -> redis::Connection {
 
 /// AppJWT requests the emulator answered, either version.
 pub fn app_jwts(mock: &MockHandle) -> u64 {
-    mock.count(sentinel_mock::Endpoint::AppTokenV1) + mock.count(sentinel_mock::Endpoint::AppTokenV2)
+    mock.count(sentinel_mock::Endpoint::AppTokenV1)
+        + mock.count(sentinel_mock::Endpoint::AppTokenV2)
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
@@ -84,13 +85,14 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Renewals are due on whole seconds (the clock of tokens): a moment 600 ms
-/// into a second falls between two batches, so looking there splits none.
+/// Renewals are due on whole seconds (the clock of tokens): a moment 900 ms
+/// into a second falls between two batches (the instances waiting for the
+/// renewing one poll at 50, 150, 350 and 750 ms), so looking there splits few.
 pub async fn between_batches() {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_millis();
-    let wait = (1600 - ms) % 1000;
+    let wait = (1900 - ms) % 1000;
     tokio::time::sleep(Duration::from_millis(u64::from(wait))).await;
 }
