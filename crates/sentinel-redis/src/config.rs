@@ -35,6 +35,12 @@ pub struct EncryptionKey(pub(crate) Arc<RandomizedNonceKey>);
 
 impl EncryptionKey {
     /// A key from its 32 bytes (the caller keeps, and should wipe, its copy).
+    ///
+    /// ```
+    /// use sentinel_redis::{EncryptionKey, KeyError};
+    /// assert!(EncryptionKey::from_bytes(&[1u8; 32]).is_ok());
+    /// assert_eq!(EncryptionKey::from_bytes(&[1u8; 31]).unwrap_err(), KeyError::WrongLength { len: 31 });
+    /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         if bytes.len() != 32 {
             return Err(KeyError::WrongLength { len: bytes.len() });
@@ -96,6 +102,12 @@ impl RedisStoreConfig {
     /// The defaults: prefix [`DEFAULT_PREFIX`], no encryption key (tokens
     /// are stored in clear), [`DEFAULT_CONNECT_TIMEOUT`],
     /// [`DEFAULT_RESPONSE_TIMEOUT`], [`DEFAULT_MAX_VALUE_LEN`].
+    ///
+    /// ```
+    /// let config = sentinel_redis::RedisStoreConfig::new();
+    /// assert!(!config.is_encrypted());
+    /// assert!(format!("{config:?}").contains("\"sentinel-rs:\""));
+    /// ```
     pub fn new() -> Self {
         Self {
             prefix: DEFAULT_PREFIX.to_owned(),
@@ -109,6 +121,12 @@ impl RedisStoreConfig {
     /// Keys start with `prefix` (at most [`MAX_PREFIX_LEN`] bytes, no braces;
     /// checked when the store is made): separate fleets, or environments
     /// sharing one Redis, take different prefixes.
+    ///
+    /// ```
+    /// use sentinel_redis::RedisStoreConfig;
+    /// assert!(RedisStoreConfig::new().with_prefix("staging:").validate().is_ok());
+    /// assert!(RedisStoreConfig::new().with_prefix("x".repeat(129)).validate().is_err());
+    /// ```
     #[must_use]
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
@@ -118,6 +136,13 @@ impl RedisStoreConfig {
     /// Seals every token with `key` (AES-256-GCM, a random nonce per value,
     /// bound to the brand's account and client id) and refuses any value
     /// not sealed with it. Every instance of the fleet needs the same key.
+    ///
+    /// ```
+    /// use sentinel_redis::{EncryptionKey, RedisStoreConfig};
+    /// let config = RedisStoreConfig::new().with_encryption_key(EncryptionKey::from_bytes(&[3u8; 32])?);
+    /// assert!(config.is_encrypted());
+    /// # Ok::<(), sentinel_redis::KeyError>(())
+    /// ```
     #[must_use]
     pub fn with_encryption_key(mut self, key: EncryptionKey) -> Self {
         self.key = Some(key);
@@ -127,6 +152,13 @@ impl RedisStoreConfig {
     /// Connecting may take `connect`, each command `response` once
     /// connected: an operation returns within `connect + response` (as
     /// [`StoreError::Timeout`](sentinel_client::StoreError::Timeout) past it).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = sentinel_redis::RedisStoreConfig::new()
+    ///     .with_timeouts(Duration::from_millis(200), Duration::from_millis(100));
+    /// assert!(format!("{config:?}").contains("response_timeout: 100ms"));
+    /// ```
     #[must_use]
     pub fn with_timeouts(mut self, connect: Duration, response: Duration) -> Self {
         self.connect_timeout = connect;
@@ -136,6 +168,11 @@ impl RedisStoreConfig {
 
     /// Reads back at most `len` bytes of a stored value; a longer one is
     /// refused as corrupt without being read whole.
+    ///
+    /// ```
+    /// let config = sentinel_redis::RedisStoreConfig::new().with_max_value_len(4096);
+    /// assert!(format!("{config:?}").contains("max_value_len: 4096"));
+    /// ```
     #[must_use]
     pub fn with_max_value_len(mut self, len: usize) -> Self {
         self.max_value_len = len;
@@ -143,11 +180,21 @@ impl RedisStoreConfig {
     }
 
     /// Whether a key is set.
+    ///
+    /// ```
+    /// assert!(!sentinel_redis::RedisStoreConfig::default().is_encrypted());
+    /// ```
     pub fn is_encrypted(&self) -> bool {
         self.key.is_some()
     }
 
     /// Checks what is checked when a store is made (the prefix).
+    ///
+    /// ```
+    /// use sentinel_redis::{PrefixError, RedisStoreConfig, RedisStoreError};
+    /// let e = RedisStoreConfig::new().with_prefix("{tag}").validate().unwrap_err();
+    /// assert!(matches!(e, RedisStoreError::Prefix(PrefixError::Brace)));
+    /// ```
     pub fn validate(&self) -> Result<(), crate::RedisStoreError> {
         if self.prefix.len() > MAX_PREFIX_LEN {
             return Err(PrefixError::TooLong {
