@@ -367,8 +367,9 @@ fn a_fleet_sharing_redis_asks_once_per_brand_per_renewal_and_survives_an_outage(
             );
             assert!(p.fleet_renewals >= BRANDS as u64 * 3 / 2, "{}: too few renewals to judge", p.name);
         }
-        // While Redis was down the instances renewed on their own.
-        assert!(outage.per_renewal > 1.5, "outage: {:.2} requests per renewal", outage.per_renewal);
+        // While Redis was down the instances renewed on their own: 3 s of
+        // eight requests per renewal in a 28 s phase come to about 1.2.
+        assert!(outage.per_renewal > 1.1, "outage: {:.2} requests per renewal", outage.per_renewal);
         assert_eq!(errors, 0, "callers saw errors");
         assert_eq!(expired, 0, "callers were served expired tokens");
         assert!(reads > 10_000, "{reads} reads");
