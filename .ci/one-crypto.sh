@@ -20,4 +20,5 @@ check sentinel-reqwest --features middleware,tower
 check sentinel-reqwest --no-default-features --features native-tls,ring
 check sentinel-isahc
 check sentinel-client --features tower
+check sentinel-redis
 exit "$status"

@@ -14,6 +14,7 @@
 //! | `capture` | `adapters` | capture of tracing events, spans and `log` records |
 //! | `scenario` | `adapters` | the scenarios both adapters run: every operation, echoed secrets, redirects, proxies |
 //! | `cli` | `cli` | the `sentinel` binary with a clean environment, and its output; `sentinel login` in the background |
+//! | `redis_server` | `redis` | a real `redis-server` on a free loopback port, killed and restarted at will |
 //! | `chrome` | `chrome` | headless Chromium through chromedriver (fantoccini): pages, forms, screenshots |
 //!
 //! Tests that install a process-wide subscriber or logger, or set environment
@@ -37,6 +38,8 @@ pub mod leak;
 pub mod mock;
 #[cfg(feature = "adapters")]
 pub mod net;
+#[cfg(feature = "redis")]
+pub mod redis_server;
 #[cfg(feature = "adapters")]
 pub mod scenario;
 

@@ -1,0 +1,408 @@
+//! A fleet against a real redis-server and the emulator: 8 instances (each
+//! its own HTTP client, pool and Redis connection) × 500 brands over several
+//! token lifetimes. With the store, Sentinel sees about one AppJWT request
+//! per brand per renewal (the issue's ±1 % is not met on shared cores: see
+//! the bound below); Redis killed mid-run and restarted: no caller error,
+//! and about one request per brand per renewal again once it is back.
+//! Without a store, every instance renews every brand.
+//!
+//! The figures printed here are those of `benches/RESULTS.md` ("Fleet").
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use common::{Pool, app_jwts, brand};
+use sentinel_client::{BrandKey, BrandsConfig, CachedAppJwt};
+use sentinel_mock::MockHandle;
+use sentinel_proto::UnixTime;
+use sentinel_redis::{RedisStoreConfig, RedisTokenStore};
+use sentinel_testkit::redis_server::RedisServer;
+
+const POOLS: usize = 8;
+const BRANDS: usize = 500;
+/// AppJWT lifetime: renewed at half-life (10 s), 8 to 10 s after issue (the
+/// later renewal window, 80–100 %, on a clock of whole seconds). Long enough
+/// that the emulator (a debug build, on shared cores: ~170 AppJWTs/s) keeps up
+/// with eight instances renewing on their own during the outage.
+const LIFETIME: Duration = Duration::from_secs(20);
+
+/// The two tests share the emulator's CPU: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[derive(Default)]
+struct Callers {
+    reads: AtomicU64,
+    errors: AtomicU64,
+    expired: AtomicU64,
+}
+
+/// Per brand: every token an instance held, by the second it was obtained
+/// (a hash of the token, never the token).
+type Seen = Arc<std::sync::Mutex<Vec<BTreeMap<u64, HashSet<u64>>>>>;
+
+struct Fleet {
+    pools: Vec<Pool>,
+    seen: Seen,
+    /// Per instance: renewals seen (a brand's cached token replaced).
+    renewals: Vec<Arc<AtomicU64>>,
+    callers: Arc<Callers>,
+    stop: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// What the fleet had done at one moment.
+#[derive(Clone, Debug)]
+struct Snapshot {
+    at: Instant,
+    unix: u64,
+    requests: u64,
+    renewals: Vec<u64>,
+}
+
+impl Fleet {
+    /// `POOLS` pools with `brands` brands each, each driven by its own
+    /// `Brands::start` driver; per pool a caller reading random brands and a
+    /// watcher counting renewals (every 250 ms: a brand whose cached token is
+    /// another `Arc` than before was renewed, fetched or taken from the store).
+    fn start(mock: &MockHandle, brands: usize, config: impl Fn() -> BrandsConfig) -> Self {
+        let keys: Arc<Vec<BrandKey>> = Arc::new((0..brands).map(brand).collect());
+        let stop = Arc::new(AtomicBool::new(false));
+        let callers = Arc::new(Callers::default());
+        let seen: Seen = Arc::new(std::sync::Mutex::new(vec![BTreeMap::new(); brands]));
+        let mut fleet = Fleet {
+            pools: Vec::new(),
+            seen: Arc::clone(&seen),
+            renewals: Vec::new(),
+            callers: Arc::clone(&callers),
+            stop: Arc::clone(&stop),
+            tasks: Vec::new(),
+        };
+        for p in 0..POOLS {
+            let pool = common::pool(mock, config());
+            for k in keys.iter() {
+                pool.add(k).unwrap();
+            }
+            assert!(pool.start());
+            let renewals = Arc::new(AtomicU64::new(0));
+            let (watched, n, s, ks) = (
+                pool.clone(),
+                Arc::clone(&renewals),
+                Arc::clone(&stop),
+                Arc::clone(&keys),
+            );
+            let seen = Arc::clone(&seen);
+            fleet.tasks.push(tokio::spawn(async move {
+                let mut last: Vec<Option<CachedAppJwt>> = vec![None; ks.len()];
+                while !s.load(Ordering::Relaxed) {
+                    for (i, (k, held)) in ks.iter().zip(last.iter_mut()).enumerate() {
+                        let Some(now) = watched.cached_token(k) else {
+                            continue;
+                        };
+                        if held.as_ref().is_some_and(|old| Arc::ptr_eq(old, &now)) {
+                            continue;
+                        }
+                        if held.is_some() {
+                            n.fetch_add(1, Ordering::Relaxed);
+                        }
+                        let mut h = std::collections::hash_map::DefaultHasher::new();
+                        now.value().secret().hash(&mut h);
+                        seen.lock().unwrap()[i]
+                            .entry(now.obtained_at().as_secs())
+                            .or_default()
+                            .insert(h.finish());
+                        *held = Some(now);
+                    }
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+            }));
+            let (read, who, s, ks) = (
+                pool.clone(),
+                Arc::clone(&callers),
+                Arc::clone(&stop),
+                Arc::clone(&keys),
+            );
+            fleet.tasks.push(tokio::spawn(async move {
+                let mut x = 0x9e37_79b9_u64 + p as u64;
+                while !s.load(Ordering::Relaxed) {
+                    for _ in 0..10 {
+                        x = x
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1_442_695_040_888_963_407);
+                        let k = &ks[(x >> 33) as usize % ks.len()];
+                        who.reads.fetch_add(1, Ordering::Relaxed);
+                        match read.token(k).await {
+                            Ok(t) if t.expires_at() <= UnixTime::from(SystemTime::now()) => {
+                                who.expired.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                who.errors.fetch_add(1, Ordering::Relaxed);
+                                eprintln!("caller error: {e}");
+                            }
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }));
+            fleet.pools.push(pool);
+            fleet.renewals.push(renewals);
+        }
+        fleet
+    }
+
+    fn snapshot(&self, mock: &MockHandle) -> Snapshot {
+        Snapshot {
+            at: Instant::now(),
+            unix: UnixTime::from(SystemTime::now()).as_secs(),
+            requests: app_jwts(mock),
+            renewals: self
+                .renewals
+                .iter()
+                .map(|c| c.load(Ordering::Relaxed))
+                .collect(),
+        }
+    }
+
+    /// Waits until every pool holds a token for every brand.
+    async fn warm(&self, brands: usize) {
+        let keys: Vec<_> = (0..brands).map(brand).collect();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self
+            .pools
+            .iter()
+            .all(|p| keys.iter().all(|k| p.cached_token(k).is_some()))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "first tokens not all there after 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Stops callers and watchers, and the drivers with their pools.
+    async fn stop(self) -> Arc<Callers> {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.tasks {
+            t.await.unwrap();
+        }
+        drop(self.pools);
+        self.callers
+    }
+}
+
+/// One phase: requests, renewals, and their ratio.
+struct Phase {
+    name: &'static str,
+    secs: f64,
+    requests: u64,
+    /// Renewals per brand, mean over the instances (each counts the times
+    /// its cached token was replaced).
+    renewals_per_brand: f64,
+    /// AppJWT requests per brand per instance's renewal.
+    per_renewal: f64,
+    /// The fleet's renewals: per brand, the seconds in which any instance
+    /// obtained a token in the phase, grouped (a gap of 4 s or more starts a
+    /// new renewal; renewals are 8 to 10 s apart). Not a count of tokens:
+    /// RS256 signatures are deterministic, so two requests for one brand in
+    /// one second get the very same token.
+    fleet_renewals: u64,
+    /// Emulator's AppJWT requests per fleet renewal.
+    per_fleet_renewal: f64,
+}
+
+fn phase(name: &'static str, fleet: &Fleet, a: &Snapshot, b: &Snapshot) -> Phase {
+    let brands = fleet.seen.lock().unwrap().len();
+    let requests = b.requests - a.requests;
+    let per_pool: Vec<u64> = a
+        .renewals
+        .iter()
+        .zip(&b.renewals)
+        .map(|(x, y)| y - x)
+        .collect();
+    let mean = per_pool.iter().sum::<u64>() as f64 / per_pool.len() as f64;
+    let mut renewals = 0;
+    // Renewals that started in the second of `a` were counted before it.
+    for tokens in fleet.seen.lock().unwrap().iter() {
+        let mut last: Option<u64> = None;
+        for obtained in tokens.range(a.unix + 1..=b.unix).map(|(o, _)| o) {
+            if last.is_none_or(|l| obtained - l >= 4) {
+                renewals += 1;
+            }
+            last = Some(*obtained);
+        }
+    }
+    let secs = (b.at - a.at).as_secs_f64();
+    let p = Phase {
+        name,
+        secs,
+        requests,
+        renewals_per_brand: mean / brands as f64,
+        per_renewal: requests as f64 / mean.max(1.0),
+        fleet_renewals: renewals,
+        per_fleet_renewal: requests as f64 / (renewals as f64).max(1.0),
+    };
+    println!(
+        "{:<26} {:>4.1} s {:>5} AppJWT requests, {:>4} renewals ({:.2} per brand), {:.3} requests per brand per renewal; \
+         {:>5.1} requests per brand per minute; per instance: {:.2} renewals per brand, {:.3} requests per renewal",
+        p.name,
+        p.secs,
+        p.requests,
+        p.fleet_renewals,
+        p.fleet_renewals as f64 / brands as f64,
+        p.per_fleet_renewal,
+        p.requests as f64 / brands as f64 / secs * 60.0,
+        p.renewals_per_brand,
+        p.per_renewal,
+    );
+    p
+}
+
+#[test]
+fn a_fleet_sharing_redis_asks_once_per_brand_per_renewal_and_survives_an_outage() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let started = Instant::now();
+    let mut server = RedisServer::start();
+    let mock = Arc::new(common::emulator(LIFETIME));
+    let rt = common::runtime();
+    let url = server.url();
+    rt.block_on(async {
+        let fleet = Fleet::start(&mock, BRANDS, || {
+            // The store's default timeouts; a 10 s lease (default 30 s): the
+            // cores are shared, and a lease orphaned by a lost answer (given
+            // back at once, but that may fail too) stalls the other
+            // instances' renewals of that brand for at most its TTL.
+            let store = RedisTokenStore::open(
+                &url,
+                RedisStoreConfig::new().with_encryption_key(common::key(0x5e)),
+            )
+            .unwrap();
+            BrandsConfig::new()
+                .with_token_store(store)
+                .with_store_lease(Duration::from_secs(10), Duration::from_secs(10))
+        });
+        fleet.warm(BRANDS).await;
+        if std::env::var_os("FLEET_TRACE").is_some() {
+            let (r, m) = (fleet.renewals.clone(), Arc::clone(&mock));
+            tokio::spawn(async move {
+                let t0 = Instant::now();
+                loop {
+                    let v: Vec<u64> = r.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+                    eprintln!("TRACE {:>5.1} requests {} renewals {v:?}", t0.elapsed().as_secs_f64(), app_jwts(&m));
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            });
+        }
+        let first = app_jwts(&mock);
+        // Some first renewals (2 to 10 s after the first token) fall inside
+        // the warm-up: the phases below are what is judged.
+        println!(
+            "first tokens: {first} AppJWT requests for {BRANDS} brands × {POOLS} instances, {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        assert!(first < (POOLS * BRANDS / 2) as u64, "first tokens: {first} requests for {BRANDS} brands");
+
+        // One renewal period for the first renewals (drawn 20–100 % of the
+        // way, per instance) to settle: tokens fetched before a phase and
+        // taken after its start would count as renewals without requests.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        // Shared renewals: two renewals of every brand.
+        common::between_batches().await;
+        let s0 = fleet.snapshot(&mock);
+        tokio::time::sleep(Duration::from_secs(16)).await;
+        common::between_batches().await;
+        let s1 = fleet.snapshot(&mock);
+        let shared = phase("with the store", &fleet, &s0, &s1);
+
+        // Redis killed: every instance renews on its own.
+        server.kill();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert!(fleet.pools.iter().all(|p| p.store_degraded()), "every instance noticed");
+        server.restart();
+        // Back: the backlog of own renewals drains, and within two or three
+        // renewals every instance is in step again (each takes the newest
+        // token in the store when due; until then an instance may take two
+        // in one renewal period).
+        tokio::time::sleep(Duration::from_secs(24)).await;
+        common::between_batches().await;
+        let s2 = fleet.snapshot(&mock);
+        let outage = phase("3 s outage and recovery", &fleet, &s1, &s2);
+        tokio::time::sleep(Duration::from_secs(16)).await;
+        common::between_batches().await;
+        let s3 = fleet.snapshot(&mock);
+        let back = phase("with the store again", &fleet, &s2, &s3);
+        assert!(fleet.pools.iter().all(|p| !p.store_degraded()), "every instance rejoined");
+
+        let callers = fleet.stop().await;
+        let (reads, errors, expired) = (
+            callers.reads.load(Ordering::Relaxed),
+            callers.errors.load(Ordering::Relaxed),
+            callers.expired.load(Ordering::Relaxed),
+        );
+        println!(
+            "callers: {reads} reads, {errors} errors, {expired} expired tokens served; {:.1} s in all",
+            started.elapsed().as_secs_f64()
+        );
+
+        // The issue asks for one request per brand per renewal ±1 %. On the
+        // shared 2-core machine (load 10 to 17 while this was written) the
+        // fleet makes 1.5 to 8 % more: some renewals see a store operation
+        // time out (the pool then fetches on its own) or a waiter give up.
+        // NOT MET at ±1 % here; bounded at +10 % so that a real regression
+        // (a lease that shares nothing: 8 requests per renewal) fails, and
+        // recorded in benches/RESULTS.md.
+        for p in [&shared, &back] {
+            assert!(
+                (0.95..=1.10).contains(&p.per_renewal),
+                "{}: {} requests for {:.0} renewals per instance",
+                p.name,
+                p.requests,
+                p.renewals_per_brand * BRANDS as f64
+            );
+            assert!(p.fleet_renewals >= BRANDS as u64 * 3 / 2, "{}: too few renewals to judge", p.name);
+        }
+        // While Redis was down the instances renewed on their own: 3 s of
+        // eight requests per renewal in a 28 s phase come to about 1.2.
+        assert!(outage.per_renewal > 1.1, "outage: {:.2} requests per renewal", outage.per_renewal);
+        assert_eq!(errors, 0, "callers saw errors");
+        assert_eq!(expired, 0, "callers were served expired tokens");
+        assert!(reads > 10_000, "{reads} reads");
+    });
+}
+
+#[test]
+fn without_a_store_every_instance_renews_every_brand() {
+    const FEW: usize = 100;
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mock = common::emulator(LIFETIME);
+    let rt = common::runtime();
+    rt.block_on(async {
+        let fleet = Fleet::start(&mock, FEW, BrandsConfig::new);
+        fleet.warm(FEW).await;
+        let first = app_jwts(&mock);
+        println!("first tokens without a store: {first} AppJWT requests for {FEW} brands × {POOLS} instances");
+        assert!(first >= (FEW * POOLS) as u64);
+        common::between_batches().await;
+        let s0 = fleet.snapshot(&mock);
+        tokio::time::sleep(Duration::from_secs(9)).await;
+        common::between_batches().await;
+        let s1 = fleet.snapshot(&mock);
+        let alone = phase("without a store", &fleet, &s0, &s1);
+        let callers = fleet.stop().await;
+        assert_eq!(callers.errors.load(Ordering::Relaxed), 0);
+        assert_eq!(callers.expired.load(Ordering::Relaxed), 0);
+        assert!(alone.renewals_per_brand >= 0.8, "too few renewals to judge");
+        // Each instance's renewal is a request of its own (but for those cut
+        // by the phase's ends).
+        assert!(alone.per_renewal > 7.5, "{:.2}", alone.per_renewal);
+    });
+}
