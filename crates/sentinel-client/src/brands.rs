@@ -408,6 +408,11 @@ pub struct RunReport {
     pub failed: usize,
     /// Brands that took a newer token from the [`TokenStore`] instead.
     pub adopted: usize,
+    /// Brands whose token had been renewed since their renewal was scheduled
+    /// (a caller fetched the first one, or the client's own refresh-ahead ran
+    /// while the driver was behind): rescheduled from that token, with no
+    /// request.
+    pub current: usize,
     /// The most renewals that were in flight at once.
     pub max_in_flight: usize,
     /// When the next renewal is due, if any brand is scheduled.
@@ -421,6 +426,10 @@ struct Brand<H, R> {
     scheduled: AtomicU64,
     /// Renewals that succeeded (0: the next is the first).
     renewals: AtomicU32,
+    /// When the token the pending renewal was scheduled from was obtained
+    /// (Unix seconds; 0 before the first token): a newer cached token means
+    /// someone renewed meanwhile.
+    basis: AtomicU64,
     /// Consecutive failed renewals.
     failures: AtomicU32,
     removed: AtomicBool,
@@ -695,6 +704,7 @@ where
             match in_flight.next().await {
                 Some(Renewed::Fetched) => report.renewed += 1,
                 Some(Renewed::Adopted) => report.adopted += 1,
+                Some(Renewed::Current) => report.current += 1,
                 Some(Renewed::Failed) => report.failed += 1,
                 Some(Renewed::Gone) => {}
                 None => break,
@@ -741,6 +751,7 @@ where
                 client,
                 scheduled: AtomicU64::new(0),
                 renewals: AtomicU32::new(0),
+                basis: AtomicU64::new(0),
                 failures: AtomicU32::new(0),
                 removed: AtomicBool::new(false),
             });
@@ -806,6 +817,21 @@ where
     async fn renew(&self, brand: Arc<Brand<H, R>>) -> Renewed {
         let started = self.inner.runtime.now();
         let client = &brand.client;
+        // Renewing a token fetched since the schedule was made would fetch
+        // twice in a row; the store path decides with the store's token.
+        if self.inner.config.store.is_none()
+            && let Some(token) = client.cached_app_token()
+            && token.obtained_at().as_secs() > brand.basis.load(Ordering::SeqCst)
+        {
+            brand.failures.store(0, Ordering::Relaxed);
+            let first = brand.renewals.fetch_add(1, Ordering::Relaxed) == 0;
+            brand
+                .basis
+                .store(token.obtained_at().as_secs(), Ordering::SeqCst);
+            let at = self.due_after(&token, first).max(started);
+            self.schedule(&brand, at);
+            return Renewed::Current;
+        }
         let result = match &self.inner.config.store {
             Some(store) => {
                 store::renew(
@@ -834,6 +860,9 @@ where
             Ok((token, adopted)) if token.obtained_at() >= started || adopted => {
                 brand.failures.store(0, Ordering::Relaxed);
                 let first = brand.renewals.fetch_add(1, Ordering::Relaxed) == 0;
+                brand
+                    .basis
+                    .store(token.obtained_at().as_secs(), Ordering::SeqCst);
                 let at = self.due_after(&token, first).max(now);
                 self.schedule(&brand, at);
                 if adopted {
@@ -882,6 +911,7 @@ where
 enum Renewed {
     Fetched,
     Adopted,
+    Current,
     Failed,
     Gone,
 }
