@@ -814,7 +814,20 @@ where
         self.lock_schedule().peek().map(|d| d.0.at)
     }
 
+    /// Renews `brand`; a panic of the HTTP client (or of anything else the
+    /// renewal runs) is a failed renewal, retried after the cool-down, rather
+    /// than the end of the driver and of every renewal it had in flight. The
+    /// client's cache is left consistent by the unwinding (its renewal ticket
+    /// reports the failure when dropped).
     async fn renew(&self, brand: Arc<Brand<H, R>>) -> Renewed {
+        let caught = CatchUnwind(Box::pin(self.try_renew(Arc::clone(&brand)))).await;
+        caught.unwrap_or_else(|| {
+            tracing::warn!(account = %brand.key.account, "brand renewal panicked");
+            self.failed(&brand, self.inner.runtime.now(), None)
+        })
+    }
+
+    async fn try_renew(&self, brand: Arc<Brand<H, R>>) -> Renewed {
         let started = self.inner.runtime.now();
         let client = &brand.client;
         // Renewing a token fetched since the schedule was made would fetch
@@ -914,6 +927,26 @@ enum Renewed {
     Current,
     Failed,
     Gone,
+}
+
+/// A future whose panic is caught: `None` instead of unwinding further.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Option<F::Output>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        // The future is never polled again after a panic (the caller gets
+        // `None` and drops it), so no broken state is observed.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Some(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(_) => std::task::Poll::Ready(None),
+        }
+    }
 }
 
 struct Running<'a>(&'a AtomicBool);
