@@ -354,13 +354,33 @@ struct Metered {
     /// AppJWT answers read whole with a 200 and a body under the cap (not an
     /// oversized fault).
     received: Arc<AtomicU64>,
+    /// When (since `epoch`) the last JWKS answers came that the client does
+    /// not retry: a 200 whose body is over the cap (a failure that is not
+    /// transient), so that the client keeps its key set without the new key
+    /// until its least refetch interval has passed.
+    jwks_broken: Arc<Mutex<std::collections::VecDeque<Duration>>>,
+    epoch: Instant,
 }
 
 impl HttpClient for Metered {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let app_token = request.uri().path().ends_with("/app/token");
+        let jwks = request.uri().path().ends_with("/well-known/jwks");
         let started = Instant::now();
         let r = self.inner.send(request).await;
+        if jwks
+            && r.as_ref()
+                .is_ok_and(|r| r.status() == StatusCode::OK && r.body().len() > MAX_BODY_BYTES)
+        {
+            let mut broken = self
+                .jwks_broken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if broken.len() == 64 {
+                broken.pop_front();
+            }
+            broken.push_back(self.epoch.elapsed());
+        }
         if app_token {
             self.renewals
                 .lock()
@@ -460,7 +480,9 @@ struct Shared {
     deadline: Instant,
     /// Why verifications failed, by error kind (a few kinds at most).
     rejections: Mutex<std::collections::BTreeMap<String, u64>>,
-    started: Instant,
+    epoch: Instant,
+    jwks_broken: Arc<Mutex<std::collections::VecDeque<Duration>>>,
+    min_refetch: Duration,
     /// From the outage's start to its end plus the client's longest JWKS
     /// back-off and its least refetch interval: while a key rotated in (or
     /// just before) the outage cannot have been fetched.
@@ -468,9 +490,20 @@ struct Shared {
 }
 
 impl Shared {
+    /// Whether the key of a kid the client does not know could not have been
+    /// fetched at `at`: during the outage and the client's back-off after it,
+    /// or within the least refetch interval after a broken JWKS answer.
     fn jwks_unreachable(&self, at: Duration) -> bool {
-        self.unreachable
-            .is_some_and(|(from, until)| from <= at && at <= until)
+        let outage = self
+            .unreachable
+            .is_some_and(|(from, until)| from <= at && at <= until);
+        outage
+            || self
+                .jwks_broken
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .any(|&t| t <= at && at <= t + self.min_refetch + Duration::from_secs(1))
     }
 
     fn note_rejection(&self, e: &JwtError) {
@@ -559,7 +592,7 @@ async fn caller(shared: Arc<Shared>, seed: u64) -> (Sample, Sample) {
             Ok(_) => bump(&c.verified),
             Err(Error::Jwt(JwtError::JwksUnavailable { .. })) => bump(&c.verify_unavailable),
             Err(Error::Jwt(JwtError::UnknownKid { .. }))
-                if shared.jwks_unreachable(shared.started.elapsed()) =>
+                if shared.jwks_unreachable(shared.epoch.elapsed()) =>
             {
                 bump(&c.unverifiable);
             }
@@ -744,6 +777,10 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
 
     let renewals = Arc::new(Mutex::new(Sample::new(args.seed ^ 3)));
     let received = Arc::new(AtomicU64::new(0));
+    let jwks_broken = Arc::default();
+    // The clock of the run: the callers start a moment after the pool is
+    // made, so times are taken from here for both.
+    let epoch = Instant::now();
     let http = Metered {
         inner: ReqwestHttp::from_builder(
             reqwest::Client::builder()
@@ -753,6 +790,8 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         .with_loopback_timeouts(timeout, timeout),
         renewals: Arc::clone(&renewals),
         received: Arc::clone(&received),
+        jwks_broken: Arc::clone(&jwks_broken),
+        epoch,
     };
     // The policies of a one-hour token, scaled to the emulator's lifetime: a
     // cool-down of 1 s to 60 s after failures is 1/3600 to 1/60 of an hour.
@@ -814,8 +853,10 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         skew: spec.skew,
         deadline,
         rejections: Mutex::default(),
-        started,
+        epoch,
         unreachable: outage.map(|(at, len)| (at, at + len + jwks_backoff + min_refetch)),
+        jwks_broken: Arc::clone(&jwks_broken),
+        min_refetch,
     });
     let events = rt.spawn(events(
         Arc::clone(&mock),
@@ -887,9 +928,8 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     // live `lifetime`, less the skew when the emulator's clock is behind
     // (`exp` is then early), and renews it half-way (the 50 % margin is above
     // the `lifetime / 4` floor).
-    let seen_life = lifetime.saturating_sub(Duration::from_secs(
-        u64::try_from(-spec.skew).unwrap_or(0),
-    ));
+    let seen_life =
+        lifetime.saturating_sub(Duration::from_secs(u64::try_from(-spec.skew).unwrap_or(0)));
     let margin = seen_life / 2;
     let span = seen_life - margin;
     // The pool's schedule: a first token; a first renewal at 20-100 % (mean
@@ -1077,7 +1117,7 @@ fn report(f: &Figures, elapsed: Duration) -> bool {
     println!("soak: caller waiting for a token {}", f.waited);
     println!("soak: AppJWT exchange (one attempt) {}", f.renewal);
     println!(
-        "soak: protected calls ok {} failed {} (faults injected there {}), refused {}; verified {}, verification unavailable {}, unverifiable (a kid unknown while the JWKS was unreachable) {}; failed calls with no valid token {}; calls that found their brand's token lapsed {} ({}); tasks {} at warm-up, {} at the end",
+        "soak: protected calls ok {} failed {} (faults injected there {}), refused {}; verified {}, verification unavailable {}, unverifiable (a kid unknown while the JWKS was unreachable or answered a body over the cap, which the client does not retry) {}; failed calls with no valid token {}; calls that found their brand's token lapsed {} ({}); tasks {} at warm-up, {} at the end",
         f.api_ok,
         f.api_failed,
         f.api_injected,
