@@ -496,14 +496,14 @@ impl Shared {
     fn jwks_unreachable(&self, at: Duration) -> bool {
         let outage = self
             .unreachable
-            .is_some_and(|(from, until)| from <= at && at <= until);
+            .is_some_and(|(from, until)| (from..=until).contains(&at));
         outage
             || self
                 .jwks_broken
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .iter()
-                .any(|&t| t <= at && at <= t + self.min_refetch + Duration::from_secs(1))
+                .any(|&t| (t..=t + self.min_refetch + Duration::from_secs(1)).contains(&at))
     }
 
     fn note_rejection(&self, e: &JwtError) {
