@@ -408,6 +408,11 @@ pub struct RunReport {
     pub failed: usize,
     /// Brands that took a newer token from the [`TokenStore`] instead.
     pub adopted: usize,
+    /// Brands whose token had been renewed since their renewal was scheduled
+    /// (a caller fetched the first one, or the client's own refresh-ahead ran
+    /// while the driver was behind): rescheduled from that token, with no
+    /// request.
+    pub current: usize,
     /// The most renewals that were in flight at once.
     pub max_in_flight: usize,
     /// When the next renewal is due, if any brand is scheduled.
@@ -421,6 +426,10 @@ struct Brand<H, R> {
     scheduled: AtomicU64,
     /// Renewals that succeeded (0: the next is the first).
     renewals: AtomicU32,
+    /// When the token the pending renewal was scheduled from was obtained
+    /// (Unix seconds; 0 before the first token): a newer cached token means
+    /// someone renewed meanwhile.
+    basis: AtomicU64,
     /// Consecutive failed renewals.
     failures: AtomicU32,
     removed: AtomicBool,
@@ -695,6 +704,7 @@ where
             match in_flight.next().await {
                 Some(Renewed::Fetched) => report.renewed += 1,
                 Some(Renewed::Adopted) => report.adopted += 1,
+                Some(Renewed::Current) => report.current += 1,
                 Some(Renewed::Failed) => report.failed += 1,
                 Some(Renewed::Gone) => {}
                 None => break,
@@ -741,6 +751,7 @@ where
                 client,
                 scheduled: AtomicU64::new(0),
                 renewals: AtomicU32::new(0),
+                basis: AtomicU64::new(0),
                 failures: AtomicU32::new(0),
                 removed: AtomicBool::new(false),
             });
@@ -803,9 +814,37 @@ where
         self.lock_schedule().peek().map(|d| d.0.at)
     }
 
+    /// Renews `brand`; a panic of the HTTP client (or of anything else the
+    /// renewal runs) is a failed renewal, retried after the cool-down, rather
+    /// than the end of the driver and of every renewal it had in flight. The
+    /// client's cache is left consistent by the unwinding (its renewal ticket
+    /// reports the failure when dropped).
     async fn renew(&self, brand: Arc<Brand<H, R>>) -> Renewed {
+        let caught = CatchUnwind(Box::pin(self.try_renew(Arc::clone(&brand)))).await;
+        caught.unwrap_or_else(|| {
+            tracing::warn!(account = %brand.key.account, "brand renewal panicked");
+            self.failed(&brand, self.inner.runtime.now(), None)
+        })
+    }
+
+    async fn try_renew(&self, brand: Arc<Brand<H, R>>) -> Renewed {
         let started = self.inner.runtime.now();
         let client = &brand.client;
+        // Renewing a token fetched since the schedule was made would fetch
+        // twice in a row; the store path decides with the store's token.
+        if self.inner.config.store.is_none()
+            && let Some(token) = client.cached_app_token()
+            && token.obtained_at().as_secs() > brand.basis.load(Ordering::SeqCst)
+        {
+            brand.failures.store(0, Ordering::Relaxed);
+            let first = brand.renewals.fetch_add(1, Ordering::Relaxed) == 0;
+            brand
+                .basis
+                .store(token.obtained_at().as_secs(), Ordering::SeqCst);
+            let at = self.due_after(&token, first).max(started);
+            self.schedule(&brand, at);
+            return Renewed::Current;
+        }
         let result = match &self.inner.config.store {
             Some(store) => {
                 store::renew(
@@ -834,6 +873,9 @@ where
             Ok((token, adopted)) if token.obtained_at() >= started || adopted => {
                 brand.failures.store(0, Ordering::Relaxed);
                 let first = brand.renewals.fetch_add(1, Ordering::Relaxed) == 0;
+                brand
+                    .basis
+                    .store(token.obtained_at().as_secs(), Ordering::SeqCst);
                 let at = self.due_after(&token, first).max(now);
                 self.schedule(&brand, at);
                 if adopted {
@@ -882,8 +924,29 @@ where
 enum Renewed {
     Fetched,
     Adopted,
+    Current,
     Failed,
     Gone,
+}
+
+/// A future whose panic is caught: `None` instead of unwinding further.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Option<F::Output>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        // The future is never polled again after a panic (the caller gets
+        // `None` and drops it), so no broken state is observed.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Some(v)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(_) => std::task::Poll::Ready(None),
+        }
+    }
 }
 
 struct Running<'a>(&'a AtomicBool);

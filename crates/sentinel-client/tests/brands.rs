@@ -373,6 +373,30 @@ fn removing_a_brand_drops_its_tokens_at_once() {
 }
 
 #[test]
+fn the_driver_does_not_fetch_again_a_token_a_caller_just_fetched() {
+    let (net, rt) = (Net::default(), Virtual::new(9));
+    let keys: Vec<_> = (0..4).map(|a| key(a, 0)).collect();
+    let brands = pool(&net, &rt, secrets(&keys), BrandsConfig::new());
+    // Callers get there before the driver's first job for each brand.
+    for k in &keys {
+        pollster::block_on(brands.token(k)).unwrap();
+    }
+    assert_eq!(net.total(), 4);
+    let r = pollster::block_on(brands.run_due());
+    assert_eq!(
+        net.total(),
+        4,
+        "the driver fetched the callers' tokens again"
+    );
+    assert_eq!((r.renewed, r.current), (0, 4));
+    // They are renewed on the schedule of the callers' tokens: by their
+    // refresh-ahead point (half the lifetime) at the latest.
+    rt.advance(LIFETIME / 2);
+    let r = pollster::block_on(brands.run_due());
+    assert_eq!((r.renewed, net.total()), (4, 8));
+}
+
+#[test]
 fn unknown_brands_from_a_closure_source_make_no_request() {
     let (net, rt) = (Net::default(), Virtual::new(6));
     let source = |k: &BrandKey| (k.account().as_str() == "10001").then(|| ClientSecret::new("s"));

@@ -101,3 +101,119 @@ impl FromStr for FaultSpec {
         })
     }
 }
+
+/// A random mix of faults for every request to an endpoint, drawn from a
+/// seeded generator (the same seed and the same request order give the same
+/// faults): each fault with its probability, a proper answer otherwise.
+/// Queued faults ([`MockHandle::fault`](crate::MockHandle::fault)) come first.
+///
+/// ```
+/// use sentinel_mock::{Endpoint, Fault, FaultMix, MockServer};
+///
+/// let mock = MockServer::builder().start_blocking()?;
+/// // 2 % of AppJWT requests get a 503, 1 % a dropped connection.
+/// let mix = FaultMix::new(7)
+///     .with(Fault::Status(503), 0.02)
+///     .with(Fault::Drop, 0.01);
+/// mock.set_fault_mix(Endpoint::AppTokenV2, Some(mix));
+/// assert_eq!(mock.faults_injected(Endpoint::AppTokenV2), 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultMix {
+    seed: u64,
+    /// Faults with their cumulative probability, in order, the last at most 1.
+    faults: Vec<(Fault, f64)>,
+}
+
+impl FaultMix {
+    /// No fault yet, drawing from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            faults: Vec::new(),
+        }
+    }
+
+    /// Every request gets `fault` (an outage, say).
+    pub fn always(fault: Fault) -> Self {
+        Self::new(0).with(fault, 1.0)
+    }
+
+    /// Adds `fault` with `probability` (clamped to what is left of 1; a NaN or
+    /// negative one adds nothing).
+    #[must_use]
+    pub fn with(mut self, fault: Fault, probability: f64) -> Self {
+        let before = self.faults.last().map_or(0.0, |(_, c)| *c);
+        let p = if probability.is_nan() {
+            0.0
+        } else {
+            probability.clamp(0.0, 1.0 - before)
+        };
+        if p > 0.0 {
+            self.faults.push((fault, before + p));
+        }
+        self
+    }
+
+    /// The probability that a request gets some fault.
+    pub fn total(&self) -> f64 {
+        self.faults.last().map_or(0.0, |(_, c)| *c)
+    }
+
+    /// The fault of the `n`th draw, if any.
+    pub(crate) fn draw(&self, n: u64) -> Option<Fault> {
+        let r = splitmix64(self.seed ^ splitmix64(n));
+        // The top 53 bits as a uniform float in [0, 1).
+        #[allow(clippy::cast_precision_loss)]
+        let u = (r >> 11) as f64 / (1u64 << 53) as f64;
+        self.faults
+            .iter()
+            .find(|(_, c)| u < *c)
+            .map(|(f, _)| f.clone())
+    }
+}
+
+fn splitmix64(x: u64) -> u64 {
+    let z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mix_draws_each_fault_about_as_often_as_asked() {
+        let mix = FaultMix::new(42)
+            .with(Fault::Status(503), 0.10)
+            .with(Fault::Drop, 0.05);
+        let n = 100_000;
+        let (mut s, mut d) = (0, 0);
+        for i in 0..n {
+            match mix.draw(i) {
+                Some(Fault::Status(503)) => s += 1,
+                Some(Fault::Drop) => d += 1,
+                None => {}
+                Some(f) => panic!("never asked for {f:?}"),
+            }
+        }
+        assert!((9_000..11_000).contains(&s), "{s} 503s of {n}");
+        assert!((4_300..5_700).contains(&d), "{d} drops of {n}");
+        assert_eq!(mix.draw(17), mix.clone().draw(17), "seeded");
+    }
+
+    #[test]
+    fn probabilities_never_add_up_past_one() {
+        let mix = FaultMix::new(1)
+            .with(Fault::Status(500), 0.7)
+            .with(Fault::Drop, 0.7)
+            .with(Fault::HtmlError, f64::NAN)
+            .with(Fault::Truncated, -1.0);
+        assert!((mix.total() - 1.0).abs() < 1e-12);
+        assert_eq!(FaultMix::always(Fault::Drop).draw(3), Some(Fault::Drop));
+        assert_eq!(FaultMix::new(1).draw(3), None);
+    }
+}

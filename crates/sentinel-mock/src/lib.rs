@@ -138,6 +138,9 @@
 //! [`MockHandle::fault`] (or `--fault ENDPOINT=FAULT[:COUNT]` on the command line)
 //! gives the next requests to one endpoint a [`Fault`] instead of the proper
 //! answer; faulty requests are counted and logged like the others.
+//! [`MockHandle::set_fault_mix`] gives every request a fault at random from a
+//! seeded [`FaultMix`] (the soak harness's 5xx, resets, slow answers...);
+//! [`MockHandle::faults_injected`] counts what was injected.
 //!
 //! ## Features
 //!
@@ -175,7 +178,7 @@ pub use config::{
 };
 pub use echo::{EchoMode, EchoServer};
 pub use endpoint::Endpoint;
-pub use fault::{Fault, FaultSpec};
+pub use fault::{Fault, FaultMix, FaultSpec};
 pub use keys::{ID_TOKEN_KID, V1_KID};
 pub use state::LogEntry;
 
@@ -488,7 +491,7 @@ impl MockHandle {
         live
     }
 
-    /// Zeroes the counters and clears the request log.
+    /// Zeroes the counters (injected faults too) and clears the request log.
     pub fn reset_counters(&self) {
         self.shared.reset_counters();
     }
@@ -503,9 +506,22 @@ impl MockHandle {
         self.shared.add_fault(endpoint, fault, count);
     }
 
-    /// Cancels every pending fault.
+    /// Cancels every pending fault (not the fault mixes).
     pub fn clear_faults(&self) {
         self.shared.clear_faults();
+    }
+
+    /// Gives every request to `endpoint` a fault drawn from `mix` (after any
+    /// queued by [`fault`](Self::fault)); `None` ends it. Setting a mix starts
+    /// its draws afresh.
+    pub fn set_fault_mix(&self, endpoint: Endpoint, mix: Option<FaultMix>) {
+        self.shared.set_fault_mix(endpoint, mix);
+    }
+
+    /// Requests to `endpoint` that got a fault, queued or drawn from a mix
+    /// (included in [`count`](Self::count)).
+    pub fn faults_injected(&self, endpoint: Endpoint) -> u64 {
+        self.shared.injected(endpoint)
     }
 
     /// Rotates the V2 AppJWT signing key (not the ID-token key: see

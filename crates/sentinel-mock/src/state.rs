@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::MockConfig;
 use crate::endpoint::Endpoint;
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultMix};
 use crate::keys::{ID_TOKEN_KID, Keys, Named, SigningKey};
 
 /// How many requests the log keeps (the oldest are dropped).
@@ -114,6 +114,10 @@ pub(crate) struct Shared {
     counters: [AtomicU64; Endpoint::ALL.len()],
     log: Mutex<VecDeque<LogEntry>>,
     faults: Mutex<HashMap<Endpoint, VecDeque<Fault>>>,
+    /// The random fault mix of each endpoint that has one, with its draw count.
+    mixes: Mutex<HashMap<Endpoint, (FaultMix, u64)>>,
+    /// Faults injected, queued or drawn, per endpoint.
+    injected: [AtomicU64; Endpoint::ALL.len()],
     clock_offset: AtomicI64,
     rotation: Mutex<Rotation>,
     id_rotation: Mutex<IdRotation>,
@@ -136,6 +140,8 @@ impl Shared {
             counters: Default::default(),
             log: Mutex::default(),
             faults: Mutex::default(),
+            mixes: Mutex::default(),
+            injected: Default::default(),
             rotation: Mutex::new(Rotation {
                 current: 1,
                 retired: Vec::new(),
@@ -182,7 +188,7 @@ impl Shared {
     }
 
     pub(crate) fn reset_counters(&self) {
-        for c in &self.counters {
+        for c in self.counters.iter().chain(&self.injected) {
             c.store(0, Ordering::Relaxed);
         }
         lock(&self.log).clear();
@@ -202,8 +208,40 @@ impl Shared {
         lock(&self.faults).clear();
     }
 
+    /// The fault the next request to `e` gets: a queued one, else one drawn
+    /// from the endpoint's mix, if any.
     pub(crate) fn take_fault(&self, e: Endpoint) -> Option<Fault> {
-        lock(&self.faults).get_mut(&e)?.pop_front()
+        let queued = lock(&self.faults).get_mut(&e).and_then(VecDeque::pop_front);
+        let fault = queued.or_else(|| {
+            let mut mixes = lock(&self.mixes);
+            let (mix, n) = mixes.get_mut(&e)?;
+            *n = n.wrapping_add(1);
+            mix.draw(*n)
+        });
+        if fault.is_some()
+            && let Some(c) = self.injected.get(e.index())
+        {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        fault
+    }
+
+    pub(crate) fn set_fault_mix(&self, e: Endpoint, mix: Option<FaultMix>) {
+        let mut mixes = lock(&self.mixes);
+        match mix {
+            Some(m) => {
+                mixes.insert(e, (m, 0));
+            }
+            None => {
+                mixes.remove(&e);
+            }
+        }
+    }
+
+    pub(crate) fn injected(&self, e: Endpoint) -> u64 {
+        self.injected
+            .get(e.index())
+            .map_or(0, |c| c.load(Ordering::Relaxed))
     }
 
     /// Starts signing V2 AppJWTs with a new kid; the old one stays in the JWKS
