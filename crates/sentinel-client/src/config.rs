@@ -170,7 +170,8 @@ impl ClientConfig {
 
     /// The host chosen for `service` with [`ClientConfig::with_service_host`].
     pub fn service_host(&self, service: &str) -> Option<&Host> {
-        self.s.service_hosts
+        self.s
+            .service_hosts
             .iter()
             .find(|(s, _)| s == service)
             .map(|(_, h)| h)
@@ -285,7 +286,8 @@ impl ClientConfig {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.s_mut().allowed_domains
+        self.s_mut()
+            .allowed_domains
             .extend(domains.into_iter().map(|d| d.as_ref().to_owned()));
         self
     }

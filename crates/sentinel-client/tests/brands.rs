@@ -379,23 +379,34 @@ fn a_handle_reads_the_brands_token_until_the_brand_is_removed() {
     let brands = pool(&net, &rt, secrets(&keys), BrandsConfig::new());
     let handle = brands.handle(&keys[0]).unwrap();
     assert_eq!(handle.key(), &keys[0]);
-    assert!(handle.cached_token().is_none(), "no token before the first fetch");
+    assert!(
+        handle.cached_token().is_none(),
+        "no token before the first fetch"
+    );
     pollster::block_on(brands.run_due());
     // Over three lifetimes, with the pool renewing: the handle sees what the
     // pool serves, and never an expired token.
     for _ in 0..(3 * LIFETIME / 60) {
         rt.advance(60);
         pollster::block_on(brands.run_due());
-        let t = handle.cached_token().expect("the pool keeps the token fresh");
+        let t = handle
+            .cached_token()
+            .expect("the pool keeps the token fresh");
         assert!(t.expires_at().as_secs() > rt.secs(), "expired token served");
         assert!(Arc::ptr_eq(&t, &brands.cached_token(&keys[0]).unwrap()));
-        assert!(Arc::ptr_eq(&t, &pollster::block_on(handle.token()).unwrap()));
+        assert!(Arc::ptr_eq(
+            &t,
+            &pollster::block_on(handle.token()).unwrap()
+        ));
     }
     let weak = Arc::downgrade(&handle.cached_token().unwrap());
     let requests = net.tokens_of("10001");
     assert!(brands.remove(&keys[0]));
     assert!(handle.is_removed());
-    assert!(weak.upgrade().is_none(), "the removed brand's token is alive");
+    assert!(
+        weak.upgrade().is_none(),
+        "the removed brand's token is alive"
+    );
     assert!(handle.cached_token().is_none());
     assert!(matches!(
         pollster::block_on(handle.token()),

@@ -4,8 +4,8 @@
 //! validated strictly: a bare `host[:port]` (served over https), or an explicit
 //! `https://host[:port]`, or `http://host[:port]` where the host is loopback.
 
-use std::sync::Arc;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::error::InputError;
 
