@@ -340,7 +340,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// Drops every cached token of the client at once (AppJWT and ConsumerJWS):
     /// the cache's references go, so a token no caller holds is zeroized now.
     pub(crate) fn drop_tokens(&self) {
-        self.inner.app_jwt.invalidate();
+        self.inner.app_jwt.clear();
         if let Some(c) = self.inner.consumers.get() {
             c.clear();
         }

@@ -59,19 +59,23 @@ pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
 
 fn form_encode_into(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in s.bytes() {
-        match b {
-            b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => {
-                out.push(char::from(b));
-            }
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
+    // Runs of bytes that stay as they are are copied whole.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if matches!(b, b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') {
+            continue;
+        }
+        out.push_str(s.get(run..i).unwrap_or_default());
+        run = i + 1;
+        if b == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// A POST with a form body and the headers Sentinel expects.
