@@ -70,9 +70,12 @@ fn form_encode_into(out: &mut String, s: &str) {
         if b == b' ' {
             out.push('+');
         } else {
+            // Both indices are below 16, the table's length.
+            #[allow(clippy::indexing_slicing)]
+            let (hi, lo) = (HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]);
             out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+            out.push(char::from(hi));
+            out.push(char::from(lo));
         }
     }
     out.push_str(s.get(run..).unwrap_or_default());
