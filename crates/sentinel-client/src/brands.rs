@@ -39,10 +39,11 @@ use arc_swap::ArcSwap;
 use event_listener::Event;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use sentinel_proto::{AccountId, ClientId, ClientSecret, Error, UnixTime};
+use sentinel_proto::{AccountId, AppJwt, ClientId, ClientSecret, Error, UnixTime};
 
+use crate::cache::RenewingCache;
 use crate::client::{CachedAppJwt, Client};
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, Settings};
 use crate::discovery::DomainCache;
 use crate::runtime::{HttpClient, Runtime};
 use crate::store::{self, TokenStore};
@@ -393,6 +394,15 @@ pub enum BrandsError {
         /// The client id.
         client_id: ClientId,
     },
+    /// The brand was removed from the pool ([`Brands::remove`]) after this
+    /// [`BrandHandle`] was taken: take a new one.
+    #[error("brand removed: account {account}, client id {client_id}")]
+    Removed {
+        /// The account.
+        account: AccountId,
+        /// The client id.
+        client_id: ClientId,
+    },
     /// The brand's client failed (already redacted).
     #[error(transparent)]
     Sentinel(#[from] Error),
@@ -422,6 +432,8 @@ pub struct RunReport {
 struct Brand<H, R> {
     key: BrandKey,
     client: Client<H, R>,
+    /// The client's AppJWT cache, one pointer closer to the readers.
+    token: RenewingCache<AppJwt, Error>,
     /// The sequence number of the brand's valid schedule entry.
     scheduled: AtomicU64,
     /// Renewals that succeeded (0: the next is the first).
@@ -475,6 +487,9 @@ struct Inner<H, R> {
     running: AtomicBool,
     started: AtomicBool,
     store_state: store::State,
+    /// The settings of the last brand made: the next brand configured alike
+    /// shares them instead of holding a copy.
+    settings: Mutex<Option<Arc<Settings>>>,
 }
 
 /// Many brands in one process: one [`Client`] per (account, client id), made
@@ -593,6 +608,7 @@ where
                 running: AtomicBool::new(false),
                 started: AtomicBool::new(false),
                 store_state: store::State::default(),
+                settings: Mutex::default(),
                 config,
             }),
         }
@@ -612,11 +628,24 @@ where
     /// lock, no hashing (the key carries its hash).
     #[inline]
     pub fn cached_token(&self, brand: &BrandKey) -> Option<CachedAppJwt> {
-        self.shard(brand)
-            .load()
-            .get(brand)?
-            .client
-            .cached_app_token()
+        let now = self.inner.runtime.now();
+        self.shard(brand).load().get(brand)?.token.get(now)
+    }
+
+    /// A handle on `brand` (made on first use), whose
+    /// [`cached_token`](BrandHandle::cached_token) is one atomic load and an
+    /// `Arc` clone: keep it where the brand is known (a connection, a
+    /// conversation) instead of looking the brand up on every read.
+    ///
+    /// The handle keeps the brand's client alive, not the brand in the pool:
+    /// after [`remove`](Self::remove) it serves no token.
+    pub fn handle(&self, brand: &BrandKey) -> Result<BrandHandle<H, R>, BrandsError> {
+        let b = self.brand(brand)?;
+        Ok(BrandHandle {
+            token: b.token.clone(),
+            runtime: self.inner.runtime.clone(),
+            brand: b,
+        })
     }
 
     /// The client of `brand` (made on first use), for everything else it can
@@ -728,11 +757,12 @@ where
             .credentials
             .credentials(key)
             .ok_or_else(unknown)?;
-        let config = (self.inner.config.configure)(ClientConfig::new(
+        let mut config = (self.inner.config.configure)(ClientConfig::new(
             key.account.clone(),
             key.client_id.clone(),
             secret,
         ));
+        self.share_settings(&mut config);
         let shard = self.shard(key);
         let brand = {
             let _w = self.writer(key);
@@ -748,6 +778,7 @@ where
             );
             let brand = Arc::new(Brand {
                 key: key.clone(),
+                token: client.inner.app_jwt.clone(),
                 client,
                 scheduled: AtomicU64::new(0),
                 renewals: AtomicU32::new(0),
@@ -764,6 +795,20 @@ where
         // caller's fetch: the client's cache lets one request out).
         self.schedule(&brand, self.inner.runtime.now());
         Ok(brand)
+    }
+
+    /// Replaces `config`'s settings by the last brand's when they are equal.
+    fn share_settings(&self, config: &mut ClientConfig) {
+        let mut last = self
+            .inner
+            .settings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match &*last {
+            Some(s) if Arc::ptr_eq(s, &config.s) => {}
+            Some(s) if **s == *config.s => config.s = Arc::clone(s),
+            _ => *last = Some(Arc::clone(&config.s)),
+        }
     }
 
     fn writer(&self, key: &BrandKey) -> MutexGuard<'_, ()> {
@@ -921,6 +966,103 @@ where
     }
 }
 
+/// One brand of a [`Brands`] pool, for reading its token without looking it
+/// up ([`Brands::handle`]). Cheap to clone.
+///
+/// ```
+/// use sentinel_client::{BrandKey, Brands, BrandsConfig, CredentialsMap, ThreadRuntime};
+/// use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};
+/// # use sentinel_proto::error::TransportError;
+/// # let http = |_req: http::Request<Vec<u8>>| async {
+/// #     Ok::<_, TransportError>(http::Response::new(
+/// #         br#"{"access_token":"a.b.c","token_type":"Bearer","expires_in":3600}"#.to_vec()))
+/// # };
+/// let secrets = CredentialsMap::new();
+/// let brand = BrandKey::new(AccountId::new("123456")?, ClientId::new("app")?);
+/// secrets.insert(brand.clone(), ClientSecret::new("secret"));
+/// let config = BrandsConfig::new().with_client_config(|c| c.with_sentinel_host(Host::americas()));
+/// let brands = Brands::new(http, ThreadRuntime, secrets, config);
+/// let handle = brands.handle(&brand)?;
+/// let token = pollster::block_on(handle.token())?;      // fetched, then cached
+/// assert!(std::sync::Arc::ptr_eq(&token, &handle.cached_token().unwrap()));
+/// brands.remove(&brand);
+/// assert!(handle.cached_token().is_none() && handle.is_removed());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BrandHandle<H, R> {
+    token: RenewingCache<AppJwt, Error>,
+    runtime: R,
+    brand: Arc<Brand<H, R>>,
+}
+
+impl<H, R: Clone> Clone for BrandHandle<H, R> {
+    fn clone(&self) -> Self {
+        Self {
+            token: self.token.clone(),
+            runtime: self.runtime.clone(),
+            brand: Arc::clone(&self.brand),
+        }
+    }
+}
+
+impl<H, R> std::fmt::Debug for BrandHandle<H, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrandHandle")
+            .field("brand", &self.brand.key)
+            .field("removed", &self.is_removed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<H, R> BrandHandle<H, R> {
+    /// The brand.
+    pub fn key(&self) -> &BrandKey {
+        &self.brand.key
+    }
+
+    /// Whether the brand was removed from the pool since.
+    pub fn is_removed(&self) -> bool {
+        self.brand.removed.load(Ordering::SeqCst)
+    }
+}
+
+impl<H: HttpClient, R: Runtime> BrandHandle<H, R> {
+    /// The cached AppJWT if there is a usable one: an atomic load, an `Arc`
+    /// clone and a look at the clock; no request, no lock, no lookup.
+    #[inline]
+    pub fn cached_token(&self) -> Option<CachedAppJwt> {
+        self.token.get(self.runtime.now())
+    }
+
+    /// The AppJWT: cached, else fetched once however many callers ask (as
+    /// [`Brands::token`]); [`BrandsError::Removed`] once the brand was removed.
+    pub async fn token(&self) -> Result<CachedAppJwt, BrandsError> {
+        if let Some(t) = self.cached_token() {
+            return Ok(t);
+        }
+        let removed = || BrandsError::Removed {
+            account: self.brand.key.account.clone(),
+            client_id: self.brand.key.client_id.clone(),
+        };
+        if self.is_removed() {
+            return Err(removed());
+        }
+        let token = self.brand.client.app_token().await?;
+        // Removed while the fetch was out: the token goes with the brand.
+        if self.is_removed() {
+            drop(token);
+            self.brand.client.drop_tokens();
+            return Err(removed());
+        }
+        Ok(token)
+    }
+
+    /// The brand's client, for everything else it can do.
+    pub fn client(&self) -> &Client<H, R> {
+        &self.brand.client
+    }
+}
+
 enum Renewed {
     Fetched,
     Adopted,
@@ -981,5 +1123,48 @@ where
         let wait = wait.max(Duration::from_millis(10));
         let sleep = std::pin::pin!(runtime.sleep(wait));
         futures_util::future::select(sleep, listener).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use sentinel_proto::Host;
+    use sentinel_proto::app_token::AppJwtVersion;
+    use sentinel_proto::error::TransportError;
+
+    fn key(account: &str) -> BrandKey {
+        BrandKey::new(
+            AccountId::new(account).unwrap(),
+            ClientId::new("app").unwrap(),
+        )
+    }
+
+    #[test]
+    fn brands_configured_alike_share_one_copy_of_their_settings() {
+        let http = |_req: http::Request<Vec<u8>>| async {
+            Ok::<_, TransportError>(http::Response::new(b"{}".to_vec()))
+        };
+        let config = BrandsConfig::new().with_client_config(|c| {
+            let c = c.with_csds(Host::parse("csds.corp.example").unwrap());
+            if c.account().as_str() == "3" {
+                c.with_app_jwt_version(AppJwtVersion::V2)
+            } else {
+                c
+            }
+        });
+        let secret = |_: &BrandKey| Some(ClientSecret::new("secret"));
+        let brands = Brands::new(http, crate::ThreadRuntime, secret, config);
+        let client = |a: &str| brands.client(&key(a)).unwrap();
+        let (one, two, three) = (client("1"), client("2"), client("3"));
+        assert!(Arc::ptr_eq(&one.config().s, &two.config().s));
+        assert_eq!(two.config().csds().authority(), "csds.corp.example");
+        // Configured otherwise: its own settings, never another brand's.
+        assert!(!Arc::ptr_eq(&two.config().s, &three.config().s));
+        assert_eq!(three.config().app_jwt_version(), AppJwtVersion::V2);
+        assert_eq!(one.config().app_jwt_version(), AppJwtVersion::V1);
+        assert_eq!(one.config().account().as_str(), "1");
+        assert_eq!(two.config().account().as_str(), "2");
     }
 }

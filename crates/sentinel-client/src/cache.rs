@@ -232,6 +232,16 @@ impl<T, E: Clone> RenewingCache<T, E> {
         self.inner.current.store(None);
     }
 
+    /// Drops the cached value and the last renewal's outcome, which the cache
+    /// keeps for the callers that waited on it: after this the cache holds no
+    /// reference to any value (a removed brand's token is zeroized at once
+    /// unless a caller holds it). A caller still waiting polls again.
+    pub(crate) fn clear(&self) {
+        self.inner.current.store(None);
+        let last = self.lock().last.take();
+        drop(last);
+    }
+
     /// Drops the cached value if it is still `stale`, and says whether it did:
     /// many requests refused with the same token renew it once, and a value
     /// renewed meanwhile is kept.

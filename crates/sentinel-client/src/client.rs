@@ -3,7 +3,7 @@
 //! every request. It decides; an [`HttpClient`] carries bytes and a [`Runtime`]
 //! gives it time, timers, tasks and randomness.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use http::{Request, Response};
 use sentinel_proto::app_token::{AppJwtVersion, parse_app_token_response};
@@ -93,17 +93,19 @@ pub(crate) struct Inner<H, R> {
     pub(crate) http: H,
     pub(crate) runtime: R,
     pub(crate) config: ClientConfig,
-    domain: DomainApi,
     services: RenewingCache<ServiceList, Error>,
-    app_jwt: RenewingCache<AppJwt, Error>,
-    consumers: ConsumerCache,
-    pub(crate) keys: verify::Keys,
+    pub(crate) app_jwt: RenewingCache<AppJwt, Error>,
+    // The two below are made on first use: most clients of a pool of many
+    // brands never ask for a ConsumerJWS or verify a token, and each would
+    // cost hundreds of bytes (and the key set two OS random draws) per brand.
+    consumers: OnceLock<Box<ConsumerCache>>,
+    keys: OnceLock<Box<verify::Keys>>,
 }
 
 impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// A client with `config`, sending through `http`, on `runtime`.
     pub fn new(config: ClientConfig, http: H, runtime: R) -> Self {
-        let domains = DomainCache::new(config.domain_ttl, config.domain_max_stale);
+        let domains = DomainCache::new(config.s.domain_ttl, config.s.domain_max_stale);
         Self::with_domain_cache(config, http, runtime, &domains)
     }
 
@@ -141,18 +143,31 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                domain: DomainApi::new(config.csds.clone(), config.account.clone())
-                    .with_allowed_domains(&config.allowed_domains),
-                services: domains.list(&config.csds, &config.account),
-                app_jwt: RenewingCache::new(config.refresh),
-                consumers: ConsumerCache::new(config.refresh, config.consumer_jws_capacity),
-                // The hash key of the verified-token caches is a secret: from the OS.
-                keys: verify::Keys::new(&config.jwt, (os_random_u64(), os_random_u64())),
+                services: domains.list(&config.s.csds, &config.account),
+                app_jwt: RenewingCache::new(config.s.refresh),
+                consumers: OnceLock::new(),
+                keys: OnceLock::new(),
                 http,
                 runtime,
                 config,
             }),
         }
+    }
+
+    /// The key state, made on first use.
+    pub(crate) fn keys(&self) -> &verify::Keys {
+        self.inner.keys.get_or_init(|| {
+            // The hash key of the verified-token caches is a secret: from the OS.
+            let hash_keys = (os_random_u64(), os_random_u64());
+            Box::new(verify::Keys::new(&self.inner.config.s.jwt, hash_keys))
+        })
+    }
+
+    fn consumers(&self) -> &ConsumerCache {
+        self.inner.consumers.get_or_init(|| {
+            let cfg = &self.inner.config.s;
+            Box::new(ConsumerCache::new(cfg.refresh, cfg.consumer_jws_capacity))
+        })
     }
 
     /// The settings.
@@ -190,7 +205,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
             cfg.client_id.clone(),
             cfg.client_secret.clone(),
         )
-        .with_version(cfg.api_version)
+        .with_version(cfg.s.api_version)
     }
 
     /// The Identity Provider host: [`Client::service`]`("idp")`.
@@ -218,7 +233,10 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// allow-list when read.
     pub async fn services(&self) -> Result<Arc<Cached<ServiceList>>, Error> {
         self.cached(&self.inner.services, |c| async move {
-            let domain = &c.inner.domain;
+            // Built per request (rare: once per TTL), not kept per client.
+            let cfg = &c.inner.config;
+            let domain = &DomainApi::new(cfg.s.csds.clone(), cfg.account.clone())
+                .with_allowed_domains(&cfg.s.allowed_domains);
             let list = c
                 .execute(
                     Operation::DomainApi,
@@ -322,8 +340,10 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// Drops every cached token of the client at once (AppJWT and ConsumerJWS):
     /// the cache's references go, so a token no caller holds is zeroized now.
     pub(crate) fn drop_tokens(&self) {
-        self.inner.app_jwt.invalidate();
-        self.inner.consumers.clear();
+        self.inner.app_jwt.clear();
+        if let Some(c) = self.inner.consumers.get() {
+            c.clear();
+        }
     }
 
     /// A new AppJWT, refused if it arrives already expired (it would be renewed
@@ -331,7 +351,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     pub(crate) async fn fetch_unexpired_app_token(self) -> Result<(AppJwt, Expiry), Error> {
         let (token, expiry) = self.fetch_app_token().await?;
         let now = self.inner.runtime.now();
-        if expiry.expires_at(now, self.inner.config.refresh.fallback_lifetime()) <= now {
+        if expiry.expires_at(now, self.inner.config.s.refresh.fallback_lifetime()) <= now {
             return Err(Error::InvalidBody {
                 status: http::StatusCode::OK,
                 reason: BodyError::AlreadyExpired,
@@ -358,7 +378,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         let resp = self
             .execute(
                 Operation::AppToken,
-                || match (cfg.app_jwt_version, cfg.legacy_query) {
+                || match (cfg.s.app_jwt_version, cfg.s.legacy_query) {
                     (AppJwtVersion::V1, true) => s.app_token_request_legacy_query(),
                     (v, _) => s.app_token_request(v),
                 },
@@ -432,7 +452,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// the least recently used is dropped. Renewing the AppJWT keeps it: the
     /// two are not tied (see [`ClientConfig::with_consumer_jws_ttl`]).
     pub async fn consumer_jws(&self, ext_consumer_id: &str) -> Result<CachedConsumerJws, Error> {
-        let cache = self.inner.consumers.entry(ext_consumer_id);
+        let cache = self.consumers().entry(ext_consumer_id);
         let id: Arc<str> = Arc::from(ext_consumer_id);
         self.cached(&cache, move |c| {
             let id = Arc::clone(&id);
@@ -444,7 +464,9 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// Forgets the cached ConsumerJWS of `ext_consumer_id` (e.g. after a service
     /// refused it).
     pub fn invalidate_consumer_jws(&self, ext_consumer_id: &str) {
-        self.inner.consumers.remove(ext_consumer_id);
+        if let Some(c) = self.inner.consumers.get() {
+            c.remove(ext_consumer_id);
+        }
     }
 
     /// Forgets `ext_consumer_id`'s cached ConsumerJWS if it is still `refused`,
@@ -456,7 +478,8 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     ) -> bool {
         self.inner
             .consumers
-            .get(ext_consumer_id)
+            .get()
+            .and_then(|c| c.get(ext_consumer_id))
             .is_some_and(|c| c.invalidate_if(refused))
     }
 
@@ -478,7 +501,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         let exp = jwt_exp(jws.secret());
         Ok((
             jws,
-            Expiry::new(Some(self.inner.config.consumer_jws_ttl), exp),
+            Expiry::new(Some(self.inner.config.s.consumer_jws_ttl), exp),
         ))
     }
 
@@ -493,7 +516,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     ) -> Result<T, Error> {
         let http = &self.inner.http;
         let runtime = &self.inner.runtime;
-        let policy = self.inner.config.retry;
+        let policy = self.inner.config.s.retry;
         let mut attempt = 1;
         loop {
             let request = build()?;

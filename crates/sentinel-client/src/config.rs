@@ -1,6 +1,7 @@
 //! How a [`Client`](crate::Client) is set up.
 
 use std::num::NonZeroUsize;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sentinel_proto::ApiVersion;
@@ -30,11 +31,19 @@ use sentinel_proto::{AccountId, ClientId};
 /// assert!(!format!("{config:?}").contains("my-secret"));
 /// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ClientConfig {
     pub(crate) account: AccountId,
     pub(crate) client_id: ClientId,
     pub(crate) client_secret: ClientSecret,
+    /// Everything that is not the brand's own: clones share it, and a
+    /// [`Brands`](crate::Brands) pool keeps one for all brands configured alike.
+    pub(crate) s: Arc<Settings>,
+}
+
+/// The settings a [`ClientConfig`] does not take from its brand.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Settings {
     pub(crate) csds: Host,
     /// Hosts the caller chose per service, looked up before the Domain API.
     pub(crate) service_hosts: Vec<(String, Host)>,
@@ -51,16 +60,9 @@ pub struct ClientConfig {
     pub(crate) jwt: crate::verify::VerifyConfig,
 }
 
-impl ClientConfig {
-    /// Settings for `client_id` of `account`: hosts discovered through LivePerson's
-    /// Domain API (its all-services list, fetched once and kept 10 minutes, then
-    /// up to an hour more while it cannot be renewed), AppJWT V1, API version
-    /// 1.0, default retry and refresh policies.
-    pub fn new(account: AccountId, client_id: ClientId, client_secret: ClientSecret) -> Self {
+impl Default for Settings {
+    fn default() -> Self {
         Self {
-            account,
-            client_id,
-            client_secret,
             csds: Host::csds(),
             service_hosts: Vec::new(),
             api_version: ApiVersion::default(),
@@ -75,6 +77,52 @@ impl ClientConfig {
             allowed_domains: Vec::new(),
             jwt: crate::verify::VerifyConfig::default(),
         }
+    }
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &*self.s;
+        f.debug_struct("ClientConfig")
+            .field("account", &self.account)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("csds", &s.csds)
+            .field("service_hosts", &s.service_hosts)
+            .field("api_version", &s.api_version)
+            .field("app_jwt_version", &s.app_jwt_version)
+            .field("legacy_query", &s.legacy_query)
+            .field("retry", &s.retry)
+            .field("refresh", &s.refresh)
+            .field("domain_ttl", &s.domain_ttl)
+            .field("domain_max_stale", &s.domain_max_stale)
+            .field("consumer_jws_ttl", &s.consumer_jws_ttl)
+            .field("consumer_jws_capacity", &s.consumer_jws_capacity)
+            .field("allowed_domains", &s.allowed_domains)
+            .field("jwt", &s.jwt)
+            .finish()
+    }
+}
+
+impl ClientConfig {
+    /// Settings for `client_id` of `account`: hosts discovered through LivePerson's
+    /// Domain API (its all-services list, fetched once and kept 10 minutes, then
+    /// up to an hour more while it cannot be renewed), AppJWT V1, API version
+    /// 1.0, default retry and refresh policies.
+    pub fn new(account: AccountId, client_id: ClientId, client_secret: ClientSecret) -> Self {
+        // One set of defaults per process: a config that changes nothing else
+        // costs no allocation of its own.
+        static DEFAULTS: OnceLock<Arc<Settings>> = OnceLock::new();
+        Self {
+            account,
+            client_id,
+            client_secret,
+            s: Arc::clone(DEFAULTS.get_or_init(Arc::default)),
+        }
+    }
+
+    fn s_mut(&mut self) -> &mut Settings {
+        Arc::make_mut(&mut self.s)
     }
 
     /// Settings from variables named as in the `sentinel` command's
@@ -126,7 +174,7 @@ impl ClientConfig {
     /// Discovers hosts through the Domain API at `csds` instead of LivePerson's.
     #[must_use]
     pub fn with_csds(mut self, csds: Host) -> Self {
-        self.csds = csds;
+        self.s_mut().csds = csds;
         self
     }
 
@@ -162,14 +210,15 @@ impl ClientConfig {
     #[must_use]
     pub fn with_service_host(mut self, service: impl Into<String>, host: Host) -> Self {
         let service = service.into();
-        self.service_hosts.retain(|(s, _)| *s != service);
-        self.service_hosts.push((service, host));
+        self.s_mut().service_hosts.retain(|(s, _)| *s != service);
+        self.s_mut().service_hosts.push((service, host));
         self
     }
 
     /// The host chosen for `service` with [`ClientConfig::with_service_host`].
     pub fn service_host(&self, service: &str) -> Option<&Host> {
-        self.service_hosts
+        self.s
+            .service_hosts
             .iter()
             .find(|(s, _)| s == service)
             .map(|(_, h)| h)
@@ -178,14 +227,14 @@ impl ClientConfig {
     /// The `v=` of the user-token endpoints.
     #[must_use]
     pub fn with_api_version(mut self, version: ApiVersion) -> Self {
-        self.api_version = version;
+        self.s_mut().api_version = version;
         self
     }
 
     /// Which AppJWT endpoint (and so which keys) to use.
     #[must_use]
     pub fn with_app_jwt_version(mut self, version: AppJwtVersion) -> Self {
-        self.app_jwt_version = version;
+        self.s_mut().app_jwt_version = version;
         self
     }
 
@@ -195,21 +244,21 @@ impl ClientConfig {
     /// The secret then appears in URLs, and so in proxy and server logs.
     #[must_use]
     pub fn with_legacy_query_credentials(mut self, on: bool) -> Self {
-        self.legacy_query = on;
+        self.s_mut().legacy_query = on;
         self
     }
 
     /// Retries of safe operations.
     #[must_use]
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.s_mut().retry = retry;
         self
     }
 
     /// When the AppJWT is renewed ahead of expiry.
     #[must_use]
     pub fn with_refresh_policy(mut self, refresh: RefreshPolicy) -> Self {
-        self.refresh = refresh;
+        self.s_mut().refresh = refresh;
         self
     }
 
@@ -217,7 +266,7 @@ impl ClientConfig {
     /// (default 10 minutes, as LivePerson's own clients keep it).
     #[must_use]
     pub fn with_domain_ttl(mut self, ttl: Duration) -> Self {
-        self.domain_ttl = ttl;
+        self.s_mut().domain_ttl = ttl;
         self
     }
 
@@ -227,7 +276,7 @@ impl ClientConfig {
     /// TTL, so callers do not wait for it.
     #[must_use]
     pub fn with_domain_max_stale(mut self, max_stale: Duration) -> Self {
-        self.domain_max_stale = max_stale;
+        self.s_mut().domain_max_stale = max_stale;
         self
     }
 
@@ -244,7 +293,7 @@ impl ClientConfig {
     /// the AppJWT does not drop it.
     #[must_use]
     pub fn with_consumer_jws_ttl(mut self, ttl: Duration) -> Self {
-        self.consumer_jws_ttl = ttl;
+        self.s_mut().consumer_jws_ttl = ttl;
         self
     }
 
@@ -252,7 +301,7 @@ impl ClientConfig {
     /// that the least recently used is dropped.
     #[must_use]
     pub fn with_consumer_jws_capacity(mut self, capacity: NonZeroUsize) -> Self {
-        self.consumer_jws_capacity = capacity;
+        self.s_mut().consumer_jws_capacity = capacity;
         self
     }
 
@@ -284,14 +333,15 @@ impl ClientConfig {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.allowed_domains
+        self.s_mut()
+            .allowed_domains
             .extend(domains.into_iter().map(|d| d.as_ref().to_owned()));
         self
     }
 
     /// The domains added with [`ClientConfig::with_allowed_domains`], as given.
     pub fn allowed_domains(&self) -> &[String] {
-        &self.allowed_domains
+        &self.s.allowed_domains
     }
 
     /// The account.
@@ -306,17 +356,17 @@ impl ClientConfig {
 
     /// The Domain API host.
     pub fn csds(&self) -> &Host {
-        &self.csds
+        &self.s.csds
     }
 
     /// The AppJWT version in use.
     pub fn app_jwt_version(&self) -> AppJwtVersion {
-        self.app_jwt_version
+        self.s.app_jwt_version
     }
 
     /// The AppJWT's renewal policy.
     pub fn refresh_policy(&self) -> RefreshPolicy {
-        self.refresh
+        self.s.refresh
     }
 }
 
@@ -346,7 +396,7 @@ impl ClientConfig {
     /// ```
     #[must_use]
     pub fn with_verified_token_cache(mut self, capacity: NonZeroUsize) -> Self {
-        self.jwt.verified_cache = Some(capacity);
+        self.s_mut().jwt.verified_cache = Some(capacity);
         self
     }
 
@@ -354,7 +404,7 @@ impl ClientConfig {
     /// key (e.g. an emulator's).
     #[must_use]
     pub fn with_v1_keys(mut self, keys: KeySet) -> Self {
-        self.jwt.v1_keys = keys;
+        self.s_mut().jwt.v1_keys = keys;
         self
     }
 
@@ -362,7 +412,7 @@ impl ClientConfig {
     /// refreshed in the background (default 1 h, [`DEFAULT_JWKS_TTL`](sentinel_proto::jwt::DEFAULT_JWKS_TTL)).
     #[must_use]
     pub fn with_jwks_ttl(mut self, ttl: Duration) -> Self {
-        self.jwt.jwks_ttl = ttl;
+        self.s_mut().jwt.jwks_ttl = ttl;
         self
     }
 
@@ -371,7 +421,7 @@ impl ClientConfig {
     /// [`DEFAULT_MIN_REFETCH_INTERVAL`](sentinel_proto::jwt::DEFAULT_MIN_REFETCH_INTERVAL)).
     #[must_use]
     pub fn with_min_jwks_refetch(mut self, interval: Duration) -> Self {
-        self.jwt.min_refetch = interval;
+        self.s_mut().jwt.min_refetch = interval;
         self
     }
 
@@ -381,7 +431,7 @@ impl ClientConfig {
     /// [`JwtError::JwksUnavailable`](sentinel_proto::jwt::JwtError::JwksUnavailable).
     #[must_use]
     pub fn with_jwks_max_stale(mut self, max_stale: Duration) -> Self {
-        self.jwt.max_stale = max_stale;
+        self.s_mut().jwt.max_stale = max_stale;
         self
     }
 
@@ -389,14 +439,14 @@ impl ClientConfig {
     /// 10 min, [`DEFAULT_JWKS_MAX_BACKOFF`](sentinel_proto::jwt::DEFAULT_JWKS_MAX_BACKOFF)).
     #[must_use]
     pub fn with_jwks_max_backoff(mut self, max_backoff: Duration) -> Self {
-        self.jwt.max_backoff = max_backoff;
+        self.s_mut().jwt.max_backoff = max_backoff;
         self
     }
 
     /// Clock leeway for `exp`, `nbf` and `iat` (default 60 s).
     #[must_use]
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
-        self.jwt.leeway = leeway;
+        self.s_mut().jwt.leeway = leeway;
         self
     }
 
@@ -417,7 +467,7 @@ impl ClientConfig {
     /// ```
     #[must_use]
     pub fn with_app_jwt_tenant_check(mut self, on: bool) -> Self {
-        self.jwt.pin_app_jwt_tenant = on;
+        self.s_mut().jwt.pin_app_jwt_tenant = on;
         self
     }
 
@@ -435,7 +485,7 @@ impl ClientConfig {
     /// ```
     #[must_use]
     pub fn with_id_token_issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.jwt.id_token_issuer = Some(issuer.into());
+        self.s_mut().jwt.id_token_issuer = Some(issuer.into());
         self
     }
 }

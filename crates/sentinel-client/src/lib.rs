@@ -88,7 +88,8 @@ mod verify;
 
 pub use blocking::BlockingClient;
 pub use brands::{
-    BrandKey, Brands, BrandsConfig, BrandsError, CredentialsMap, CredentialsSource, RunReport,
+    BrandHandle, BrandKey, Brands, BrandsConfig, BrandsError, CredentialsMap, CredentialsSource,
+    RunReport,
 };
 pub use cache::RenewingCache;
 pub use client::{CachedAppJwt, CachedConsumerJws, Client};

@@ -23,13 +23,13 @@ use sentinel_proto::jwt::parse_jwks_response;
 use sentinel_proto::jwt::{
     AppJwtClaims, DEFAULT_JWKS_MAX_BACKOFF, DEFAULT_JWKS_MAX_STALE, DEFAULT_JWKS_TTL,
     DEFAULT_MIN_REFETCH_INTERVAL, IdTokenClaims, JwksCache, KeySet, Lookup, Validation,
-    decode_header, decode_unverified, verify,
+    decode_header, decode_unverified_claims, verify,
 };
 use sentinel_proto::policy::Operation;
 use sentinel_proto::{AppJwt, IdToken};
 
 /// Verification settings of a [`ClientConfig`](super::ClientConfig).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct VerifyConfig {
     pub(crate) v1_keys: KeySet,
     pub(crate) jwks_ttl: Duration,
@@ -129,7 +129,7 @@ struct FetchTicket<H: HttpClient, R: Runtime> {
 impl<H: HttpClient, R: Runtime> FetchTicket<H, R> {
     async fn run(mut self) {
         let result = self.client.fetch_jwks().await;
-        let keys = &self.client.inner.keys;
+        let keys = self.client.keys();
         let now = self.client.inner.runtime.now();
         {
             let mut st = keys.lock();
@@ -158,7 +158,7 @@ impl<H: HttpClient, R: Runtime> FetchTicket<H, R> {
 impl<H: HttpClient, R: Runtime> Drop for FetchTicket<H, R> {
     fn drop(&mut self) {
         if self.armed {
-            let keys = &self.client.inner.keys;
+            let keys = self.client.keys();
             keys.lock().cache.fetch_failed(self.started);
             keys.done.notify(usize::MAX);
         }
@@ -187,14 +187,14 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// [`JwtError::WrongAuthorizedParty`](sentinel_proto::jwt::JwtError::WrongAuthorizedParty).
     pub async fn verify_app_token(&self, token: &AppJwt) -> Result<AppJwtClaims, Error> {
         let cfg = &self.inner.config;
-        let validation = if cfg.jwt.pin_app_jwt_tenant {
+        let validation = if cfg.s.jwt.pin_app_jwt_tenant {
             Validation::app_jwt_for(cfg.account.as_str(), cfg.client_id.as_str())
         } else {
             Validation::app_jwt()
         }
-        .with_leeway(cfg.jwt.leeway);
-        let v1 = cfg.app_jwt_version == AppJwtVersion::V1;
-        let cache = self.inner.keys.verified_app.as_ref();
+        .with_leeway(cfg.s.jwt.leeway);
+        let v1 = cfg.s.app_jwt_version == AppJwtVersion::V1;
+        let cache = self.keys().verified_app.as_ref();
         self.verify_with(token.secret(), &validation, v1, cache)
             .await
             .map_err(|e| self.redact_token_error(e))
@@ -215,11 +215,11 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     pub async fn verify_id_token(&self, token: &IdToken) -> Result<IdTokenClaims, Error> {
         let cfg = &self.inner.config;
         let mut validation =
-            Validation::id_token(cfg.client_id.as_str()).with_leeway(cfg.jwt.leeway);
-        if let Some(iss) = &cfg.jwt.id_token_issuer {
+            Validation::id_token(cfg.client_id.as_str()).with_leeway(cfg.s.jwt.leeway);
+        if let Some(iss) = &cfg.s.jwt.id_token_issuer {
             validation = validation.with_issuer(iss.as_str());
         }
-        let cache = self.inner.keys.verified_id.as_ref();
+        let cache = self.keys().verified_id.as_ref();
         self.verify_with(token.secret(), &validation, false, cache)
             .await
             .map_err(|e| self.redact_token_error(e))
@@ -236,7 +236,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         cache: Option<&VerifiedCache<C>>,
     ) -> Result<C, Error> {
         let keys = if v1 {
-            Arc::clone(&self.inner.keys.v1)
+            Arc::clone(&self.keys().v1)
         } else {
             let kid = decode_header(token)?.kid;
             self.keys_for(Need::Kid(kid.as_deref())).await?
@@ -256,7 +256,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// Returns a usable set (which may lack the `kid`: verification then fails
     /// with `UnknownKid`), or why there is none.
     async fn keys_for(&self, need: Need<'_>) -> Result<Arc<KeySet>, Error> {
-        let keys = &self.inner.keys;
+        let keys = self.keys();
         // Each caller runs or waits for at most two fetches: the lookup after a
         // fetch is rate-limited anyway; this bounds a caller whose clock jumps.
         let mut rounds = 0;
@@ -349,9 +349,10 @@ pub(crate) fn unverified_exp(token: &str) -> Option<UnixTime> {
     struct Exp {
         exp: Option<u64>,
     }
-    decode_unverified::<Exp>(token)
+    // Only the payload: the header and signature are no part of the hint,
+    // and decoding them was most of the cost of a fetch's own work.
+    decode_unverified_claims::<Exp>(token)
         .ok()?
-        .claims
         .exp
         .map(UnixTime::from_secs)
 }

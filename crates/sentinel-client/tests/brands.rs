@@ -397,6 +397,52 @@ fn the_driver_does_not_fetch_again_a_token_a_caller_just_fetched() {
 }
 
 #[test]
+fn a_handle_reads_the_brands_token_until_the_brand_is_removed() {
+    let (net, rt) = (Net::default(), Virtual::new(6));
+    let keys = vec![key(1, 0), key(2, 0)];
+    let brands = pool(&net, &rt, secrets(&keys), BrandsConfig::new());
+    let handle = brands.handle(&keys[0]).unwrap();
+    assert_eq!(handle.key(), &keys[0]);
+    assert!(
+        handle.cached_token().is_none(),
+        "no token before the first fetch"
+    );
+    pollster::block_on(brands.run_due());
+    // Over three lifetimes, with the pool renewing: the handle sees what the
+    // pool serves, and never an expired token.
+    for _ in 0..(3 * LIFETIME / 60) {
+        rt.advance(60);
+        pollster::block_on(brands.run_due());
+        let t = handle
+            .cached_token()
+            .expect("the pool keeps the token fresh");
+        assert!(t.expires_at().as_secs() > rt.secs(), "expired token served");
+        assert!(Arc::ptr_eq(&t, &brands.cached_token(&keys[0]).unwrap()));
+        assert!(Arc::ptr_eq(
+            &t,
+            &pollster::block_on(handle.token()).unwrap()
+        ));
+    }
+    let weak = Arc::downgrade(&handle.cached_token().unwrap());
+    let requests = net.tokens_of("10001");
+    assert!(brands.remove(&keys[0]));
+    assert!(handle.is_removed());
+    assert!(
+        weak.upgrade().is_none(),
+        "the removed brand's token is alive"
+    );
+    assert!(handle.cached_token().is_none());
+    assert!(matches!(
+        pollster::block_on(handle.token()),
+        Err(BrandsError::Removed { .. })
+    ));
+    assert_eq!(net.tokens_of("10001"), requests, "a removed handle fetched");
+    // A new handle makes the brand anew.
+    let again = brands.handle(&keys[0]).unwrap();
+    assert!(pollster::block_on(again.token()).is_ok() && !again.is_removed());
+}
+
+#[test]
 fn unknown_brands_from_a_closure_source_make_no_request() {
     let (net, rt) = (Net::default(), Virtual::new(6));
     let source = |k: &BrandKey| (k.account().as_str() == "10001").then(|| ClientSecret::new("s"));

@@ -68,8 +68,8 @@ impl Sentinel {
     /// ```
     pub fn app_token_request(&self, version: AppJwtVersion) -> Result<Request<Vec<u8>>, Error> {
         let uri = match version {
-            AppJwtVersion::V1 => format!("{}/app/token?v=1.0", self.account_base()),
-            AppJwtVersion::V2 => format!("{}/app/token?v=2.0", self.account_base()),
+            AppJwtVersion::V1 => self.account_url("/app/token?v=1.0"),
+            AppJwtVersion::V2 => self.account_url("/app/token?v=2.0"),
             AppJwtVersion::V2Path => format!(
                 "{}/sentinel/api/v2/account/{}/app/token",
                 self.host.base_url(),

@@ -5,6 +5,7 @@
 //! `https://host[:port]`, or `http://host[:port]` where the host is loopback.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::error::InputError;
 
@@ -45,12 +46,14 @@ impl Scheme {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Host {
+    // Shared strings: a host is cloned into the context of every request and
+    // into the cache key of every account, where a copy would allocate.
     scheme: Scheme,
     /// `host` or `host:port`, normalised (lowercase, brackets around IPv6).
-    authority: String,
+    authority: Arc<str>,
     loopback: bool,
     /// `scheme://authority`, kept so request building does not format it each time.
-    base_url: String,
+    base_url: Arc<str>,
 }
 
 /// Longest host string we accept (a DNS name is at most 253 bytes).
@@ -143,9 +146,9 @@ impl Host {
         let base_url = format!("{}://{authority}", scheme.as_str());
         Ok(Self {
             scheme,
-            authority,
+            authority: authority.into(),
             loopback,
-            base_url,
+            base_url: base_url.into(),
         })
     }
 
@@ -169,7 +172,7 @@ impl Host {
     /// # Ok::<(), sentinel_proto::error::InputError>(())
     /// ```
     pub fn name(&self) -> &str {
-        let a = self.authority.as_str();
+        let a: &str = &self.authority;
         let end = match a.find(']') {
             Some(i) => i + 1,
             None => a.find(':').unwrap_or(a.len()),
@@ -220,9 +223,9 @@ impl Host {
     fn known(name: &str) -> Self {
         Self {
             scheme: Scheme::Https,
-            authority: name.to_owned(),
+            authority: name.into(),
             loopback: false,
-            base_url: format!("https://{name}"),
+            base_url: format!("https://{name}").into(),
         }
     }
 }

@@ -1,4 +1,10 @@
 //! Validated identifiers: account id and client id.
+//!
+//! Both are shared strings: a pool of many brands copies each id into its key,
+//! its client's settings and its requests' context, and a clone is then a
+//! reference count, not an allocation.
+
+use std::sync::Arc;
 
 use crate::error::InputError;
 
@@ -19,7 +25,7 @@ const MAX_CLIENT_ID: usize = 256;
 /// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct AccountId(String);
+pub struct AccountId(Arc<str>);
 
 impl AccountId {
     /// Validates `value`: 1 to 64 characters from `[A-Za-z0-9_-]`.
@@ -36,7 +42,7 @@ impl AccountId {
                 "only letters, digits, '-' and '_' are allowed",
             ));
         }
-        Ok(Self(value))
+        Ok(Self(Arc::from(value)))
     }
 
     /// The id as given.
@@ -61,7 +67,7 @@ impl std::fmt::Display for AccountId {
 /// # Ok::<(), sentinel_proto::error::InputError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ClientId(String);
+pub struct ClientId(Arc<str>);
 
 impl ClientId {
     /// Validates `value`: 1 to 256 bytes, no control characters or spaces.
@@ -75,7 +81,7 @@ impl ClientId {
                 "must not contain whitespace or control characters",
             ));
         }
-        Ok(Self(value))
+        Ok(Self(Arc::from(value)))
     }
 
     /// The id as given.

@@ -38,12 +38,47 @@ impl ApiVersion {
 }
 
 /// `application/x-www-form-urlencoded` of `pairs`, in order.
+///
+/// Byte for byte what `url::form_urlencoded::Serializer` writes (the
+/// WHATWG serializer: `*-._` and ASCII alphanumerics as they are, space as
+/// `+`, anything else `%XX`), without its per-byte iterator chain, which cost
+/// more than the rest of building a request.
 pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        s.append_pair(k, v);
+    let len: usize = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(len);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        form_encode_into(&mut out, k);
+        out.push('=');
+        form_encode_into(&mut out, v);
     }
-    s.finish()
+    out
+}
+
+fn form_encode_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    // Runs of bytes that stay as they are are copied whole.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if matches!(b, b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z') {
+            continue;
+        }
+        out.push_str(s.get(run..i).unwrap_or_default());
+        run = i + 1;
+        if b == b' ' {
+            out.push('+');
+        } else {
+            // Both indices are below 16, the table's length.
+            #[allow(clippy::indexing_slicing)]
+            let (hi, lo) = (HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]);
+            out.push('%');
+            out.push(char::from(hi));
+            out.push(char::from(lo));
+        }
+    }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// A POST with a form body and the headers Sentinel expects.
@@ -112,5 +147,35 @@ pub fn is_loopback(uri: &http::Uri) -> bool {
     match ip.parse::<std::net::IpAddr>() {
         Ok(ip) => ip.is_loopback(),
         Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    #[test]
+    fn form_encode_writes_what_the_whatwg_serializer_writes() {
+        let values = [
+            "",
+            "plain",
+            "a b",
+            "a+b&c=d",
+            "100%",
+            "ünïcödé ✓",
+            "~!@#$^()[]{}|\\;:'\",<>/?`",
+            "*-._",
+            "\u{0}\u{7f}\t\n",
+            "AZaz09",
+        ];
+        for k in values {
+            for v in values {
+                let mut expected = url::form_urlencoded::Serializer::new(String::new());
+                expected.append_pair(k, v).append_pair("grant_type", v);
+                assert_eq!(
+                    super::form_encode(&[(k, v), ("grant_type", v)]),
+                    expected.finish(),
+                    "{k:?}={v:?}"
+                );
+            }
+        }
     }
 }

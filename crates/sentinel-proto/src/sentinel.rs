@@ -113,10 +113,19 @@ impl Sentinel {
 
     /// `https://{host}/sentinel/api/account/{account}` — the prefix of most endpoints.
     pub(crate) fn account_base(&self) -> String {
-        format!(
-            "{}/sentinel/api/account/{}",
-            self.host.base_url(),
-            self.account.as_str()
-        )
+        self.account_url("")
+    }
+
+    /// The account's base URL followed by `tail`, in one allocation (no
+    /// formatting machinery on the request path).
+    pub(crate) fn account_url(&self, tail: &str) -> String {
+        const PATH: &str = "/sentinel/api/account/";
+        let (base, account) = (self.host.base_url(), self.account.as_str());
+        let mut url = String::with_capacity(base.len() + PATH.len() + account.len() + tail.len());
+        url.push_str(base);
+        url.push_str(PATH);
+        url.push_str(account);
+        url.push_str(tail);
+        url
     }
 }

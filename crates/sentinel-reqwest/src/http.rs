@@ -1,6 +1,6 @@
 //! Moving bytes with reqwest: the [`HttpClient`].
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -18,6 +18,48 @@ pub struct ReqwestHttp {
     loopback: Arc<OnceLock<reqwest::Client>>,
     /// `(connect, total)` for the loopback client.
     timeouts: (Duration, Duration),
+    last_url: Arc<LastUrl>,
+}
+
+/// The last URL parsed for a request, with its text. A client sends the same
+/// few URLs again and again, and parsing one (`url::Url::parse`, host and
+/// IDNA checks) cost about a quarter of a whole loopback request's client-side
+/// instructions; comparing the text costs a `memcmp`.
+#[derive(Default)]
+struct LastUrl(Mutex<Option<(String, reqwest::Url)>>);
+
+impl std::fmt::Debug for LastUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LastUrl")
+    }
+}
+
+/// The longest query of a URL kept in [`LastUrl`]: `v=1.0`. A longer one may
+/// carry credentials (the legacy AppJWT request puts the secret there), and a
+/// copy kept past its request would outlive the zeroized secret.
+const MAX_CACHED_QUERY: usize = 5;
+
+impl LastUrl {
+    fn parse(&self, text: &str, cacheable: bool) -> Result<reqwest::Url, TransportError> {
+        // Never waits: a request that finds the cache busy parses its own.
+        let mut last = if cacheable {
+            self.0.try_lock().ok()
+        } else {
+            None
+        };
+        if let Some(Some((t, url))) = last.as_deref()
+            && t == text
+        {
+            return Ok(url.clone());
+        }
+        let url = reqwest::Url::parse(text).map_err(|_| {
+            TransportError::new(TransportErrorKind::Other, "unparsable request URL")
+        })?;
+        if let Some(slot) = last.as_deref_mut() {
+            *slot = Some((text.to_owned(), url.clone()));
+        }
+        Ok(url)
+    }
 }
 
 impl ReqwestHttp {
@@ -35,6 +77,7 @@ impl ReqwestHttp {
             http,
             loopback: Arc::new(OnceLock::new()),
             timeouts: (DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT),
+            last_url: Arc::default(),
         })
     }
 
@@ -61,12 +104,43 @@ impl ReqwestHttp {
             .map_err(build_err)?;
         Ok(self.loopback.get_or_init(|| built))
     }
+
+    /// What `reqwest::Request::try_from` does, without formatting the URI
+    /// through `Display` and with the URL parse cached.
+    fn to_reqwest(&self, request: Request<Vec<u8>>) -> Result<reqwest::Request, TransportError> {
+        let (parts, body) = request.into_parts();
+        let (Some(scheme), Some(authority), true) = (
+            parts.uri.scheme_str(),
+            parts.uri.authority(),
+            parts.extensions.is_empty(),
+        ) else {
+            let request = Request::from_parts(parts, body);
+            return reqwest::Request::try_from(request).map_err(map_err);
+        };
+        let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let mut text =
+            String::with_capacity(scheme.len() + 3 + authority.as_str().len() + pq.len());
+        text.push_str(scheme);
+        text.push_str("://");
+        text.push_str(authority.as_str());
+        text.push_str(pq);
+        let cacheable = parts
+            .uri
+            .query()
+            .is_none_or(|q| q.len() <= MAX_CACHED_QUERY);
+        let url = self.last_url.parse(&text, cacheable)?;
+        let mut r = reqwest::Request::new(parts.method, url);
+        *r.headers_mut() = parts.headers;
+        *r.version_mut() = parts.version;
+        *r.body_mut() = Some(body.into());
+        Ok(r)
+    }
 }
 
 impl HttpClient for ReqwestHttp {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let client = self.client_for(request.uri())?;
-        let request = reqwest::Request::try_from(request).map_err(map_err)?;
+        let request = self.to_reqwest(request)?;
         // Both clients were built with `Policy::none()`: a 3xx comes back as it is.
         let mut response = client.execute(request).await.map_err(map_err)?;
         let mut out = Response::builder().status(response.status());

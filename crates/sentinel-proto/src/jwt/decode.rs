@@ -248,6 +248,28 @@ pub fn decode_unverified<C: DeserializeOwned>(token: &str) -> Result<Unverified<
     Ok(Unverified { header, claims })
 }
 
+/// The claims of a compact JWT, neither verified nor checked beyond its
+/// payload: what a client reads to schedule the renewal of a token it was just
+/// given (its `exp`). The header and the signature are split off but not
+/// decoded, which makes it several times cheaper than [`decode_unverified`].
+///
+/// ```
+/// # use base64::Engine;
+/// # let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+/// #[derive(serde::Deserialize)]
+/// struct Exp { exp: Option<u64> }
+/// let token = format!("{}.{}.sig", b64(r#"{"alg":"RS256"}"#), b64(r#"{"exp":1700000000}"#));
+/// let claims: Exp = sentinel_proto::jwt::decode_unverified_claims(&token)?;
+/// assert_eq!(claims.exp, Some(1_700_000_000));
+/// # Ok::<(), sentinel_proto::jwt::JwtError>(())
+/// ```
+pub fn decode_unverified_claims<C: DeserializeOwned>(token: &str) -> Result<C, JwtError> {
+    let parts = Compact::split(token, DEFAULT_MAX_TOKEN_LEN)?;
+    let mut pbuf = DecodeBuf::<1024>::new();
+    let claims_text = utf8(pbuf.decode(parts.payload, Part::Claims)?, Part::Claims)?;
+    super::verify::claims_from_str(claims_text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,7 +53,10 @@ pub use cache::{
     DEFAULT_MIN_REFETCH_INTERVAL, JwksCache, Lookup,
 };
 pub use claims::{AppJwtClaims, Audience, Claims, IdTokenClaims};
-pub use decode::{DEFAULT_MAX_TOKEN_LEN, Header, Unverified, decode_header, decode_unverified};
+pub use decode::{
+    DEFAULT_MAX_TOKEN_LEN, Header, Unverified, decode_header, decode_unverified,
+    decode_unverified_claims,
+};
 pub use error::{JwtError, Part};
 pub use fetch::parse_jwks_response;
 pub use jwks::{DEFAULT_MAX_JWKS_KEYS, DEFAULT_MAX_JWKS_LEN, JwksLimits};
