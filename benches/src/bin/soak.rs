@@ -354,33 +354,13 @@ struct Metered {
     /// AppJWT answers read whole with a 200 and a body under the cap (not an
     /// oversized fault).
     received: Arc<AtomicU64>,
-    /// When (since `epoch`) the last JWKS answers came that the client does
-    /// not retry: a 200 whose body is over the cap (a failure that is not
-    /// transient), so that the client keeps its key set without the new key
-    /// until its least refetch interval has passed.
-    jwks_broken: Arc<Mutex<std::collections::VecDeque<Duration>>>,
-    epoch: Instant,
 }
 
 impl HttpClient for Metered {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let app_token = request.uri().path().ends_with("/app/token");
-        let jwks = request.uri().path().ends_with("/well-known/jwks");
         let started = Instant::now();
         let r = self.inner.send(request).await;
-        if jwks
-            && r.as_ref()
-                .is_ok_and(|r| r.status() == StatusCode::OK && r.body().len() > MAX_BODY_BYTES)
-        {
-            let mut broken = self
-                .jwks_broken
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if broken.len() == 64 {
-                broken.pop_front();
-            }
-            broken.push_back(self.epoch.elapsed());
-        }
         if app_token {
             self.renewals
                 .lock()
@@ -481,8 +461,6 @@ struct Shared {
     /// Why verifications failed, by error kind (a few kinds at most).
     rejections: Mutex<std::collections::BTreeMap<String, u64>>,
     epoch: Instant,
-    jwks_broken: Arc<Mutex<std::collections::VecDeque<Duration>>>,
-    min_refetch: Duration,
     /// From the outage's start to its end plus the client's longest JWKS
     /// back-off and its least refetch interval: while a key rotated in (or
     /// just before) the outage cannot have been fetched.
@@ -491,19 +469,12 @@ struct Shared {
 
 impl Shared {
     /// Whether the key of a kid the client does not know could not have been
-    /// fetched at `at`: during the outage and the client's back-off after it,
-    /// or within the least refetch interval after a broken JWKS answer.
+    /// fetched at `at`: during the outage and the client's back-off after it.
+    /// (A JWKS answer broken by a fault is no excuse: the client fetches the
+    /// set again at once.)
     fn jwks_unreachable(&self, at: Duration) -> bool {
-        let outage = self
-            .unreachable
-            .is_some_and(|(from, until)| (from..=until).contains(&at));
-        outage
-            || self
-                .jwks_broken
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .iter()
-                .any(|&t| (t..=t + self.min_refetch + Duration::from_secs(1)).contains(&at))
+        self.unreachable
+            .is_some_and(|(from, until)| (from..=until).contains(&at))
     }
 
     fn note_rejection(&self, e: &JwtError) {
@@ -777,7 +748,6 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
 
     let renewals = Arc::new(Mutex::new(Sample::new(args.seed ^ 3)));
     let received = Arc::new(AtomicU64::new(0));
-    let jwks_broken = Arc::default();
     // The clock of the run: the callers start a moment after the pool is
     // made, so times are taken from here for both.
     let epoch = Instant::now();
@@ -790,8 +760,6 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         .with_loopback_timeouts(timeout, timeout),
         renewals: Arc::clone(&renewals),
         received: Arc::clone(&received),
-        jwks_broken: Arc::clone(&jwks_broken),
-        epoch,
     };
     // The policies of a one-hour token, scaled to the emulator's lifetime: a
     // cool-down of 1 s to 60 s after failures is 1/3600 to 1/60 of an hour.
@@ -855,8 +823,6 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         rejections: Mutex::default(),
         epoch,
         unreachable: outage.map(|(at, len)| (at, at + len + jwks_backoff + min_refetch)),
-        jwks_broken: Arc::clone(&jwks_broken),
-        min_refetch,
     });
     let events = rt.spawn(events(
         Arc::clone(&mock),
@@ -1117,7 +1083,7 @@ fn report(f: &Figures, elapsed: Duration) -> bool {
     println!("soak: caller waiting for a token {}", f.waited);
     println!("soak: AppJWT exchange (one attempt) {}", f.renewal);
     println!(
-        "soak: protected calls ok {} failed {} (faults injected there {}), refused {}; verified {}, verification unavailable {}, unverifiable (a kid unknown while the JWKS was unreachable or answered a body over the cap, which the client does not retry) {}; failed calls with no valid token {}; calls that found their brand's token lapsed {} ({}); tasks {} at warm-up, {} at the end",
+        "soak: protected calls ok {} failed {} (faults injected there {}), refused {}; verified {}, verification unavailable {}, unverifiable (a kid unknown while the JWKS was unreachable) {}; failed calls with no valid token {}; calls that found their brand's token lapsed {} ({}); tasks {} at warm-up, {} at the end",
         f.api_ok,
         f.api_failed,
         f.api_injected,

@@ -37,6 +37,9 @@ struct Sim {
     /// Polls a JWKS request stays pending (latency), so that tasks overlap it.
     latency_polls: Arc<AtomicU64>,
     spawned: Arc<Mutex<Vec<BackgroundTask>>>,
+    /// How many of the next answers the script lets through are 200s with a
+    /// body that is no key set (a proxy's page).
+    garbled: Arc<AtomicU64>,
 }
 
 impl Sim {
@@ -49,6 +52,7 @@ impl Sim {
             gate_open: Arc::new(AtomicBool::new(true)),
             latency_polls: Arc::new(AtomicU64::new(0)),
             spawned: Arc::default(),
+            garbled: Arc::default(),
         }
     }
     fn now_secs(&self) -> u64 {
@@ -120,7 +124,16 @@ impl HttpClient for Sim {
         self.log.lock().unwrap().push((t, ok));
         Yield(self.latency_polls.load(Ordering::SeqCst)).await;
         Gate(Arc::clone(&self.gate_open)).await;
-        let resp = if ok {
+        let garble = ok
+            && self
+                .garbled
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        let resp = if garble {
+            Response::builder()
+                .status(200)
+                .body(b"<html>gateway says hi</html>".to_vec())
+        } else if ok {
             Response::builder().status(200).body(self.jwks_body())
         } else {
             Response::builder()
@@ -671,5 +684,54 @@ fn id_tokens_of_either_documented_issuer_spelling_verify_unless_one_is_pinned() 
     assert!(
         matches!(err, Error::Jwt(JwtError::WrongIssuer { .. })),
         "{err:?}"
+    );
+}
+
+/// A rotation whose first JWKS answer is a 200 with an unreadable body: the
+/// client fetches once more at once, and the token of the new key verifies
+/// (no refetch interval of refusals); two such answers in a row and the token
+/// is refused, after exactly two requests (one repeat, never a loop).
+#[test]
+fn an_unreadable_jwks_answer_is_fetched_again_once() {
+    let sim = Sim::new(keys_a());
+    let client = Client::new(config(), sim.clone(), sim.clone());
+    assert!(run1(&sim, client.verify_app_token(&valid())).is_ok());
+    assert_eq!(sim.requests().len(), 1);
+
+    *sim.published.lock().unwrap() = KeySet::from_iter([key_a(), key_b()]);
+    let rotated = AppJwt::new(sign_json(
+        KEY_B_PK8,
+        Hash::Sha256,
+        r#"{"alg":"RS256","typ":"JWT","kid":"test-b"}"#,
+        &app_claims("le123456", "cid"),
+    ));
+    sim.garbled.store(1, Ordering::SeqCst);
+    let r = run1(&sim, client.verify_app_token(&rotated));
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(
+        sim.requests().len(),
+        3,
+        "the unreadable answer, then the set"
+    );
+
+    // Another rotation, two unreadable answers: refused after one repeat.
+    sim.set_time(NOW + 2 * INTERVAL);
+    let c = RsaPublicKey::from_pem(KEY_C_PEM)
+        .unwrap()
+        .with_kid("test-c");
+    *sim.published.lock().unwrap() = KeySet::from_iter([key_a(), key_b(), c]);
+    let newest = AppJwt::new(sign_json(
+        KEY_C_PK8,
+        Hash::Sha256,
+        r#"{"alg":"RS256","typ":"JWT","kid":"test-c"}"#,
+        &app_claims("le123456", "cid"),
+    ));
+    sim.garbled.store(2, Ordering::SeqCst);
+    let r = run1(&sim, client.verify_app_token(&newest));
+    assert!(is_unknown_kid(&r), "{r:?}");
+    assert_eq!(sim.requests().len(), 5);
+    assert!(
+        run1(&sim, client.verify_app_token(&rotated)).is_ok(),
+        "old set kept"
     );
 }
