@@ -351,16 +351,29 @@ fn a_fleet_sharing_redis_asks_once_per_brand_per_renewal_and_survives_an_outage(
             started.elapsed().as_secs_f64()
         );
 
-        // The issue asks for one request per brand per renewal ±1 %. On the
-        // shared 2-core machine (load 10 to 17 while this was written) the
-        // fleet makes 1.5 to 8 % more: some renewals see a store operation
-        // time out (the pool then fetches on its own) or a waiter give up.
-        // NOT MET at ±1 % here; bounded at +10 % so that a real regression
-        // (a lease that shares nothing: 8 requests per renewal) fails, and
-        // recorded in benches/RESULTS.md.
+        // The issue asks for one request per brand per renewal ±1 %. Judged
+        // two ways:
+        // - per renewal of the fleet (the distinct tokens any instance took,
+        //   a second fetch within 4 s counted as a duplicate): what the goal
+        //   defines. 1.000 in both store phases since the driver stopped
+        //   fetching again a token just fetched (1.5 to 8 % more before, on
+        //   the shared cores); asserted within 5 %, not 1 %, because a store
+        //   operation that times out under load makes its instance fetch on
+        //   its own (see benches/RESULTS.md);
+        // - per renewal each instance saw: catches a store that shares
+        //   nothing (8 requests per renewal). Only its upper side means
+        //   anything: an instance that takes a token fetched just before the
+        //   phase counts a renewal without a request, so it may fall below 1.
         for p in [&shared, &back] {
             assert!(
-                (0.95..=1.10).contains(&p.per_renewal),
+                (0.95..=1.05).contains(&p.per_fleet_renewal),
+                "{}: {} requests for {} renewals of the fleet",
+                p.name,
+                p.requests,
+                p.fleet_renewals
+            );
+            assert!(
+                p.per_renewal <= 1.10,
                 "{}: {} requests for {:.0} renewals per instance",
                 p.name,
                 p.requests,
