@@ -150,9 +150,23 @@ impl Browser {
             .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
-    /// The text of the element with id `id`, waiting up to 10 s for it.
+    /// The text of the element with id `id`, waiting up to 10 s for it. An
+    /// element found on a page that is being replaced (a click's navigation
+    /// still under way) goes stale: it is looked up again on the new page.
     pub async fn text_of(&self, id: &str) -> String {
-        self.element(id).await.text().await.unwrap()
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.element(id).await.text().await {
+                Ok(text) => return text,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("text of #{id}: {e}"),
+            }
+        }
     }
 
     /// The element with id `id`, waiting up to 10 s for it.
