@@ -418,6 +418,18 @@ fn duplicate_members_rejected() {
         &format!(r#"{{"exp":{},"exp":{}}}"#, NOW - 1000, NOW + 600),
     );
     assert!(matches!(run(&t), Err(JwtError::BadJson { .. })));
+    // Every claim the verifier reads counts, also one no rule checks here (the
+    // fuzz smoke found an oracle that forgot `azp`).
+    for claim in ["iss", "aud", "azp", "nbf", "iat"] {
+        let t = sign_a(
+            "test-a",
+            &format!(r#"{{"exp":{},"{claim}":"a","{claim}":"b"}}"#, NOW + 600),
+        );
+        assert!(
+            matches!(run(&t), Err(JwtError::BadJson { part: Part::Claims, .. })),
+            "{claim}"
+        );
+    }
     let t = sign_json(
         KEY_A_PK8,
         Hash::Sha256,
