@@ -311,30 +311,9 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
 
     async fn fetch_jwks(&self) -> Result<KeySet, Error> {
         let s = self.sentinel().await?;
-        let fetch = || self.execute(Operation::Jwks, || s.jwks_request(), parse_jwks_response);
-        match fetch().await {
-            // Once more at once for a success whose body could not be read (cut
-            // short, over the cap, a proxy's page): the GET is safe to repeat,
-            // the fault is seldom the key set's, and until a fetch succeeds a
-            // token signed with a new key is refused for the refetch interval.
-            Err(e) if unreadable_success(&e) => {
-                tracing::debug!(error = %e, "JWKS answer unreadable; fetching it again");
-                fetch().await
-            }
-            r => r,
-        }
-    }
-}
-
-/// Whether `e` is a 2xx answer whose body was not a key set: unreadable, over
-/// the cap, or no JWKS.
-fn unreadable_success(e: &Error) -> bool {
-    match e {
-        Error::InvalidBody { status, .. } | Error::BodyTooLarge { status, .. } => {
-            status.is_success()
-        }
-        Error::Jwt(_) => true,
-        _ => false,
+        // An unreadable success is retried like a 503 (`Operation::may_retry`).
+        self.execute(Operation::Jwks, || s.jwks_request(), parse_jwks_response)
+            .await
     }
 }
 

@@ -90,6 +90,37 @@ fn transient_failures_are_retried_for_app_tokens() {
     assert_eq!(fake.slept.lock().unwrap().len(), 2);
 }
 
+/// A 200 whose body is cut short or is a proxy's page is retried for the
+/// requests that change nothing on the server (the Domain API, the AppJWT),
+/// never for a refresh, whose refresh token the server may have spent.
+#[test]
+fn an_unreadable_success_is_retried_where_repeating_is_safe() {
+    let calls = Arc::new(AtomicU64::new(0));
+    let c = Arc::clone(&calls);
+    let fake = Fake::new(move |req| {
+        let path = req.uri().path();
+        if (path.ends_with("/app/token") || path.ends_with("baseURI.json"))
+            && c.fetch_add(1, Ordering::SeqCst) % 2 == 0
+        {
+            return json(200, r#"{"access_token":"a.b"#);
+        }
+        if path.ends_with("/account/123456/token") {
+            c.fetch_add(1, Ordering::SeqCst);
+            return json(200, "<html>proxy</html>");
+        }
+        normal(req)
+    });
+    let client = Client::new(config(), fake.clone(), fake.clone());
+    pollster::block_on(client.app_token()).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 4, "{:?}", fake.paths());
+    let err = pollster::block_on(client.refresh(&RefreshToken::new("rt"))).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidBody { status, .. } if status == 200),
+        "{err:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 5);
+}
+
 #[test]
 fn retry_gives_up_after_max_attempts_with_the_last_error() {
     let fake = Fake::new(|req| {

@@ -426,7 +426,13 @@ fn duplicate_members_rejected() {
             &format!(r#"{{"exp":{},"{claim}":"a","{claim}":"b"}}"#, NOW + 600),
         );
         assert!(
-            matches!(run(&t), Err(JwtError::BadJson { part: Part::Claims, .. })),
+            matches!(
+                run(&t),
+                Err(JwtError::BadJson {
+                    part: Part::Claims,
+                    ..
+                })
+            ),
             "{claim}"
         );
     }

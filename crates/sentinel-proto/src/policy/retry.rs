@@ -47,6 +47,12 @@ impl Operation {
     /// Whether repeating this operation after `err` is both useful (the error is
     /// transient) and safe (nothing the server may have acted on is repeated).
     ///
+    /// A success whose body could not be read (cut short, over the size cap, a
+    /// proxy's page, for the JWKS no key set) counts as transient for the two
+    /// GETs and the AppJWT request, which change nothing on the server: the fault
+    /// is seldom the server's answer itself, and a JWKS fetch that fails leaves a
+    /// rotated-in key unknown for the refetch interval.
+    ///
     /// ```
     /// use sentinel_proto::Error;
     /// use sentinel_proto::error::{TransportError, TransportErrorKind};
@@ -57,9 +63,22 @@ impl Operation {
     /// assert!(!Operation::Refresh.may_retry(&sent));   // the token may be spent
     /// assert!(Operation::Refresh.may_retry(&unsent));  // it never left
     /// assert!(!Operation::CodeExchange.may_retry(&unsent));
+    ///
+    /// let huge = Error::BodyTooLarge { status: http::StatusCode::OK, limit: 65536, retry_after: None };
+    /// assert!(Operation::Jwks.may_retry(&huge));
+    /// assert!(!Operation::Refresh.may_retry(&huge)); // the token was spent
     /// ```
     pub fn may_retry(self, err: &Error) -> bool {
-        if !self.is_retryable() || !err.is_transient() {
+        if !self.is_retryable() {
+            return false;
+        }
+        if unreadable_success(err) {
+            return matches!(
+                self,
+                Operation::DomainApi | Operation::Jwks | Operation::AppToken
+            );
+        }
+        if !err.is_transient() {
             return false;
         }
         if self != Operation::Refresh {
@@ -85,6 +104,18 @@ impl Operation {
             Operation::Revoke => "revoke",
             Operation::ConsumerJws => "consumer_jws",
         }
+    }
+}
+
+/// Whether `err` is a 2xx answer whose body was not what was asked for:
+/// unreadable, over the cap, or (a JWKS) no usable key set.
+fn unreadable_success(err: &Error) -> bool {
+    match err {
+        Error::InvalidBody { status, .. } | Error::BodyTooLarge { status, .. } => {
+            status.is_success()
+        }
+        Error::Jwt(_) => true,
+        _ => false,
     }
 }
 
