@@ -1,7 +1,7 @@
 //! Many brands in one process: [`Brands`], a pool of [`Client`]s keyed by
 //! account and client id, created lazily from a [`CredentialsSource`], sharing
-//! one [`HttpClient`], one [`Runtime`], one [`DomainCache`] and one renewal
-//! scheduler.
+//! one [`HttpClient`], one [`Runtime`], one [`DomainCache`], one JWKS per
+//! Sentinel host ([`JwksSets`]) and one renewal scheduler.
 //!
 //! ## How renewal works
 //!
@@ -47,6 +47,7 @@ use crate::config::{ClientConfig, Settings};
 use crate::discovery::DomainCache;
 use crate::runtime::{HttpClient, Runtime};
 use crate::store::{self, TokenStore};
+use crate::verify::JwksSets;
 
 /// The longest the driver sleeps before looking at the schedule again.
 const MAX_IDLE: Duration = Duration::from_secs(1);
@@ -476,6 +477,7 @@ struct Inner<H, R> {
     http: H,
     runtime: R,
     domains: DomainCache,
+    jwks: JwksSets,
     credentials: Box<dyn CredentialsSource>,
     config: BrandsConfig,
     shards: Vec<ArcSwap<Shard<H, R>>>,
@@ -565,6 +567,11 @@ impl<H, R> Brands<H, R> {
         &self.inner.domains
     }
 
+    /// The JWKS every brand verifies with: one per Sentinel host.
+    pub fn jwks_sets(&self) -> &JwksSets {
+        &self.inner.jwks
+    }
+
     fn shard(&self, brand: &BrandKey) -> &ArcSwap<Shard<H, R>> {
         // `shard()` is below SHARDS, the length of `shards`.
         #[allow(clippy::indexing_slicing)]
@@ -599,6 +606,7 @@ where
                 http,
                 runtime,
                 domains,
+                jwks: JwksSets::new(),
                 credentials: Box::new(credentials),
                 shards: (0..SHARDS).map(|_| ArcSwap::default()).collect(),
                 writers: (0..SHARDS).map(|_| Mutex::new(())).collect(),
@@ -770,11 +778,12 @@ where
             if let Some(b) = current.get(key) {
                 return Ok(Arc::clone(b));
             }
-            let client = Client::with_domain_cache(
+            let client = Client::with_shared_caches(
                 config,
                 self.inner.http.clone(),
                 self.inner.runtime.clone(),
                 &self.inner.domains,
+                &self.inner.jwks,
             );
             let brand = Arc::new(Brand {
                 key: key.clone(),

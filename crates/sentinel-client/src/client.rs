@@ -100,6 +100,7 @@ pub(crate) struct Inner<H, R> {
     // cost hundreds of bytes (and the key set two OS random draws) per brand.
     consumers: OnceLock<Box<ConsumerCache>>,
     keys: OnceLock<Box<verify::Keys>>,
+    pub(crate) jwks_sets: verify::JwksSets,
 }
 
 impl<H: HttpClient, R: Runtime> Client<H, R> {
@@ -141,12 +142,42 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         runtime: R,
         domains: &DomainCache,
     ) -> Self {
+        Self::with_shared_caches(config, http, runtime, domains, &verify::JwksSets::new())
+    }
+
+    /// A client sharing `domains` (as [`with_domain_cache`](Self::with_domain_cache))
+    /// and its Sentinel host's JWKS in `jwks` with the other clients given them:
+    /// a key rotation then costs one JWKS fetch for all of them.
+    ///
+    /// ```
+    /// use sentinel_client::{Client, ClientConfig, DomainCache, JwksSets, ThreadRuntime};
+    /// use sentinel_proto::{AccountId, ClientId, ClientSecret};
+    /// # use sentinel_proto::error::TransportError;
+    /// let http = |_: http::Request<Vec<u8>>| async {
+    ///     Err::<http::Response<Vec<u8>>, _>(TransportError::new(
+    ///         sentinel_proto::error::TransportErrorKind::Connect, "offline"))
+    /// };
+    /// let (domains, jwks) = (DomainCache::default(), JwksSets::new());
+    /// let config = ClientConfig::new(
+    ///     AccountId::new("123456")?, ClientId::new("app")?, ClientSecret::new("secret"));
+    /// let client = Client::with_shared_caches(config, http, ThreadRuntime, &domains, &jwks);
+    /// # let _ = client;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_shared_caches(
+        config: ClientConfig,
+        http: H,
+        runtime: R,
+        domains: &DomainCache,
+        jwks: &verify::JwksSets,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 services: domains.list(&config.s.csds, &config.account),
                 app_jwt: RenewingCache::new(config.s.refresh),
                 consumers: OnceLock::new(),
                 keys: OnceLock::new(),
+                jwks_sets: jwks.clone(),
                 http,
                 runtime,
                 config,

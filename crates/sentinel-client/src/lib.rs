@@ -54,6 +54,7 @@
 //! | [`BlockingClient`] | the same operations, blocking |
 //! | [`ClientConfig`] | account, credentials, hosts, policies |
 //! | [`DomainCache`] | the Domain API's all-services lists, per account, shareable |
+//! | [`JwksSets`] | the JWKS of each Sentinel host, shareable: one fetch per rotation for many brands |
 //! | [`Brands`] | many brands in one process: a client per (account, client id), one scheduler renewing them all |
 //! | [`TokenStore`] | tokens shared by a fleet (one renewal per brand for all instances); [`MemoryTokenStore`], and `sentinel-redis` |
 //! | [`HttpClient`], [`Runtime`], [`ThreadRuntime`], `TokioRuntime` | what the client runs on |
@@ -102,6 +103,7 @@ pub use runtime::{
 pub use store::{Lease, MemoryTokenStore, StoreError, StoreFuture, StoredToken, TokenStore};
 #[cfg(feature = "tokio")]
 pub use tokio_runtime::TokioRuntime;
+pub use verify::JwksSets;
 
 /// The workspace README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

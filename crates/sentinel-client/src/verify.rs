@@ -6,8 +6,9 @@
 //! (one at a time; tokens that need the result wait on an event), and refreshes a
 //! stale set in the background while it keeps verifying.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use event_listener::Event;
@@ -17,7 +18,6 @@ use crate::client::Client;
 use crate::runtime::{HttpClient, Runtime};
 use crate::verified::VerifiedCache;
 use sentinel_proto::Error;
-use sentinel_proto::UnixTime;
 use sentinel_proto::app_token::AppJwtVersion;
 use sentinel_proto::jwt::parse_jwks_response;
 use sentinel_proto::jwt::{
@@ -27,6 +27,7 @@ use sentinel_proto::jwt::{
 };
 use sentinel_proto::policy::Operation;
 use sentinel_proto::{AppJwt, IdToken};
+use sentinel_proto::{Host, UnixTime};
 
 /// Verification settings of a [`ClientConfig`](super::ClientConfig).
 #[derive(Clone, Debug, PartialEq)]
@@ -59,16 +60,23 @@ impl Default for VerifyConfig {
     }
 }
 
-/// The client's key state: the policy, the last fetch error, and the event the
-/// waiters of a fetch listen on.
+/// The client's key state: the JWKS of its Sentinel host (found on first use,
+/// shared through [`JwksSets`]), the V1 keys and the verified-token caches.
 pub(crate) struct Keys {
-    state: Mutex<KeyState>,
-    done: Event,
+    jwks: OnceLock<Arc<HostJwks>>,
     /// The V1 keys, shared by every verification.
     v1: Arc<KeySet>,
-    /// Tokens verified before, when the cache is on.
+    /// Tokens verified before, when the cache is on. Per client, never
+    /// shared: claims were checked against this client's account and id.
     verified_app: Option<VerifiedCache<AppJwtClaims>>,
     verified_id: Option<VerifiedCache<IdTokenClaims>>,
+}
+
+/// One Sentinel host's JWKS: the policy, the last fetch error, and the event
+/// the waiters of a fetch listen on.
+pub(crate) struct HostJwks {
+    state: Mutex<KeyState>,
+    done: Event,
 }
 
 struct KeyState {
@@ -77,9 +85,8 @@ struct KeyState {
     last_error: Option<Error>,
 }
 
-impl Keys {
-    /// `hash_keys` (random) key the verified-token caches' hash.
-    pub(crate) fn new(config: &VerifyConfig, hash_keys: (u64, u64)) -> Self {
+impl HostJwks {
+    fn new(config: &VerifyConfig) -> Self {
         let cache = JwksCache::new()
             .with_ttl(config.jwks_ttl)
             .with_min_refetch_interval(config.min_refetch)
@@ -91,6 +98,73 @@ impl Keys {
                 last_error: None,
             }),
             done: Event::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, KeyState> {
+        // The state stays consistent whatever panicked while holding it.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The JWKS of each Sentinel host, shared by the clients given the same
+/// `JwksSets`: however many brands a process serves, one key set per host is
+/// kept, and a key rotation costs one fetch per host, not one per brand. Each
+/// set follows the JWKS settings of the first client that needed it.
+/// [`Brands`](crate::Brands) shares one among its brands; a
+/// [`Client`](crate::Client) made otherwise has one of its own unless built
+/// with [`Client::with_shared_caches`](crate::Client::with_shared_caches).
+/// Clones share the sets.
+///
+/// ```
+/// use sentinel_client::JwksSets;
+/// let sets = JwksSets::new();
+/// assert_eq!(sets.hosts(), 0); // a host's set is made when a client first needs it
+/// ```
+#[derive(Clone, Default)]
+pub struct JwksSets {
+    hosts: Arc<Mutex<HashMap<Host, Arc<HostJwks>>>>,
+}
+
+impl JwksSets {
+    /// No sets yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The number of hosts whose JWKS is kept.
+    pub fn hosts(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<Host, Arc<HostJwks>>> {
+        self.hosts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn for_host(&self, host: &Host, config: &VerifyConfig) -> Arc<HostJwks> {
+        let mut hosts = self.lock();
+        if let Some(j) = hosts.get(host) {
+            return Arc::clone(j);
+        }
+        let j = Arc::new(HostJwks::new(config));
+        hosts.insert(host.clone(), Arc::clone(&j));
+        j
+    }
+}
+
+impl std::fmt::Debug for JwksSets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksSets")
+            .field("hosts", &self.lock().keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Keys {
+    /// `hash_keys` (random) key the verified-token caches' hash.
+    pub(crate) fn new(config: &VerifyConfig, hash_keys: (u64, u64)) -> Self {
+        Self {
+            jwks: OnceLock::new(),
             v1: Arc::new(config.v1_keys.clone()),
             verified_app: config
                 .verified_cache
@@ -99,11 +173,6 @@ impl Keys {
                 VerifiedCache::new(n, (hash_keys.1, hash_keys.0), config.leeway.as_secs())
             }),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, KeyState> {
-        // The state stays consistent whatever panicked while holding it.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -122,6 +191,7 @@ enum Need<'a> {
 /// fetch as failed, so waiters are woken and later fetches are not blocked.
 struct FetchTicket<H: HttpClient, R: Runtime> {
     client: Client<H, R>,
+    jwks: Arc<HostJwks>,
     started: UnixTime,
     armed: bool,
 }
@@ -129,7 +199,7 @@ struct FetchTicket<H: HttpClient, R: Runtime> {
 impl<H: HttpClient, R: Runtime> FetchTicket<H, R> {
     async fn run(mut self) {
         let result = self.client.fetch_jwks().await;
-        let keys = self.client.keys();
+        let keys = &self.jwks;
         let now = self.client.inner.runtime.now();
         {
             let mut st = keys.lock();
@@ -158,7 +228,7 @@ impl<H: HttpClient, R: Runtime> FetchTicket<H, R> {
 impl<H: HttpClient, R: Runtime> Drop for FetchTicket<H, R> {
     fn drop(&mut self) {
         if self.armed {
-            let keys = self.client.keys();
+            let keys = &self.jwks;
             keys.lock().cache.fetch_failed(self.started);
             keys.done.notify(usize::MAX);
         }
@@ -256,7 +326,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// Returns a usable set (which may lack the `kid`: verification then fails
     /// with `UnknownKid`), or why there is none.
     async fn keys_for(&self, need: Need<'_>) -> Result<Arc<KeySet>, Error> {
-        let keys = self.keys();
+        let keys = self.host_jwks().await?;
         // Each caller runs or waits for at most two fetches: the lookup after a
         // fetch is rate-limited anyway; this bounds a caller whose clock jumps.
         let mut rounds = 0;
@@ -277,7 +347,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
                     Lookup::FoundRefresh => {
                         let set = st.cache.shared_keys();
                         drop(st);
-                        let ticket = self.fetch_ticket(now);
+                        let ticket = self.fetch_ticket(keys, now);
                         self.inner.runtime.spawn(Box::pin(ticket.run()));
                         return Ok(set);
                     }
@@ -296,17 +366,33 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
             rounds += 1;
             match next {
                 Next::Wait(listener) => listener.await,
-                Next::Fetch => self.fetch_ticket(now).run().await,
+                Next::Fetch => self.fetch_ticket(keys, now).run().await,
             }
         }
     }
 
-    fn fetch_ticket(&self, started: UnixTime) -> FetchTicket<H, R> {
+    fn fetch_ticket(&self, jwks: &Arc<HostJwks>, started: UnixTime) -> FetchTicket<H, R> {
         FetchTicket {
             client: self.clone(),
+            jwks: Arc::clone(jwks),
             started,
             armed: true,
         }
+    }
+
+    /// The JWKS state of this client's Sentinel host (found through the Domain
+    /// API on first use; the host found first stays this client's).
+    async fn host_jwks(&self) -> Result<&Arc<HostJwks>, Error> {
+        let keys = self.keys();
+        if let Some(j) = keys.jwks.get() {
+            return Ok(j);
+        }
+        let sentinel = self.sentinel().await?;
+        let j = self
+            .inner
+            .jwks_sets
+            .for_host(sentinel.host(), &self.inner.config.s.jwt);
+        Ok(keys.jwks.get_or_init(|| j))
     }
 
     async fn fetch_jwks(&self) -> Result<KeySet, Error> {

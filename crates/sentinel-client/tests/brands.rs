@@ -91,6 +91,7 @@ struct Net {
     max_in_flight: Arc<AtomicUsize>,
     serial: Arc<AtomicU64>,
     down: Arc<AtomicBool>,
+    jwks: Arc<AtomicUsize>,
 }
 
 impl Net {
@@ -138,6 +139,15 @@ impl HttpClient for Net {
             let serial = self.serial.fetch_add(1, Ordering::SeqCst);
             format!(
                 r#"{{"access_token":"tok-{account}-{serial}","token_type":"Bearer","expires_in":{LIFETIME}}}"#
+            )
+        } else if path == "/sentinel/well-known/jwks" {
+            self.jwks.fetch_add(1, Ordering::SeqCst);
+            let k = sentinel_testkit::jwt::key_a();
+            let b64 = sentinel_testkit::jwt::b64;
+            format!(
+                r#"{{"keys":[{{"kty":"RSA","kid":"test-a","n":"{}","e":"{}"}}]}}"#,
+                b64(k.modulus()),
+                b64(k.exponent())
             )
         } else {
             return Ok(Response::builder().status(404).body(Vec::new()).unwrap());
@@ -241,6 +251,52 @@ fn many_brands_share_one_domain_cache_and_need_no_task_per_brand() {
             "account {a}: {n} tokens"
         );
     }
+}
+
+/// Brands of one Sentinel host verify with one JWKS: one fetch for all of
+/// them, and each brand's claims still checked against its own account and
+/// application (a token of one brand is refused by another).
+#[test]
+fn brands_share_one_jwks_per_host_but_check_their_own_claims() {
+    use sentinel_proto::AppJwt;
+    use sentinel_proto::jwt::JwtError;
+    let (net, rt) = (Net::default(), Virtual::new(7));
+    let keys: Vec<_> = (0..20).map(|a| key(a, a)).collect();
+    let config = BrandsConfig::new().with_client_config(|c| {
+        c.with_app_jwt_version(sentinel_proto::app_token::AppJwtVersion::V2)
+    });
+    let brands = pool(&net, &rt, secrets(&keys), config);
+    let token_of = |k: &BrandKey| {
+        AppJwt::new(sentinel_testkit::jwt::sign_a(
+            "test-a",
+            &format!(
+                r#"{{"aud":"le{}","azp":"{}","iss":"Sentinel","exp":{}}}"#,
+                k.account(),
+                k.client_id(),
+                START + 600
+            ),
+        ))
+    };
+    for k in &keys {
+        let client = brands.client(k).unwrap();
+        let claims = pollster::block_on(client.verify_app_token(&token_of(k))).unwrap();
+        assert_eq!(claims.azp.as_deref(), Some(k.client_id().as_str()));
+    }
+    assert_eq!(
+        net.jwks.load(Ordering::SeqCst),
+        1,
+        "one JWKS fetch for 20 brands"
+    );
+    assert_eq!(brands.jwks_sets().hosts(), 1);
+    let (a, b) = (&keys[0], &keys[1]);
+    let r = pollster::block_on(brands.client(a).unwrap().verify_app_token(&token_of(b)));
+    assert!(
+        matches!(
+            r,
+            Err(sentinel_proto::Error::Jwt(JwtError::WrongAudience { .. }))
+        ),
+        "{r:?}"
+    );
 }
 
 #[test]
