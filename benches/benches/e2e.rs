@@ -13,15 +13,15 @@
 //! contenders are driven by a current-thread runtime, `block_on` per request.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Read;
-
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use isahc::config::Configurable as _;
 use oauth2::basic::BasicClient;
 use oauth2::{AuthType, TokenResponse as _, TokenUrl};
 use sentinel_client::ClientConfig;
 use sentinel_mock::{Endpoint, MockServer};
-use sentinel_proto::{AccountId, ClientId, ClientSecret, Host, request::FORM_CONTENT_TYPE};
+#[path = "common/bare.rs"]
+mod bare;
+use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};
 
 fn fetch_app_token(c: &mut Criterion) {
     let mock = MockServer::builder().start_blocking().unwrap();
@@ -74,17 +74,7 @@ fn fetch_app_token(c: &mut Criterion) {
         .set_client_secret(oauth2::ClientSecret::new(mock.client_secret().to_owned()))
         .set_auth_type(AuthType::RequestBody)
         .set_token_uri(TokenUrl::new(token_url.clone()).unwrap());
-    let bare_reqwest = || async {
-        let resp = http
-            .post(&token_url)
-            .header(http::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
-            .body(form.clone())
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success());
-        resp.bytes().await.unwrap()
-    };
+    let bare_reqwest = || bare::reqwest_post(&http, &token_url, &form);
 
     // Blocking: ours, bare isahc.
     let ours_isahc = sentinel_isahc::SentinelClient::new(config).unwrap();
@@ -92,17 +82,7 @@ fn fetch_app_token(c: &mut Criterion) {
         .redirect_policy(isahc::config::RedirectPolicy::None)
         .build()
         .unwrap();
-    let bare_isahc = || {
-        let req = http::Request::post(&token_url)
-            .header(http::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
-            .body(form.clone())
-            .unwrap();
-        let resp = isahc_http.send(req).unwrap();
-        assert!(resp.status().is_success());
-        let mut body = Vec::new();
-        resp.into_body().read_to_end(&mut body).unwrap();
-        body
-    };
+    let bare_isahc = || bare::isahc_post(&isahc_http, &token_url, &form);
 
     // Everyone gets a token from the emulator.
     let (jwt, _) = rt.block_on(ours.fetch_app_token()).unwrap();
@@ -117,7 +97,7 @@ fn fetch_app_token(c: &mut Criterion) {
         jwt.secret().split('.').next(),
         theirs.access_token().secret().split('.').next()
     );
-    assert!(rt.block_on(bare_reqwest()).starts_with(b"{"));
+    assert!(rt.block_on(bare_reqwest()).as_ref().starts_with(b"{"));
     ours_isahc.fetch_app_token().unwrap();
     assert!(bare_isahc().starts_with(b"{"));
     mock.reset_counters();

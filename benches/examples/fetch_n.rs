@@ -9,7 +9,9 @@ use std::process::{Command, Stdio};
 
 use isahc::config::Configurable as _;
 use sentinel_client::ClientConfig;
-use sentinel_proto::{AccountId, ClientId, ClientSecret, Host, request::FORM_CONTENT_TYPE};
+#[path = "../benches/common/bare.rs"]
+mod bare;
+use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};
 
 fn serve() {
     let mock = sentinel_mock::MockServer::builder()
@@ -73,18 +75,8 @@ fn main() {
                 .build()
                 .unwrap();
             for _ in 0..=n {
-                let body = rt.block_on(async {
-                    let resp = http
-                        .post(&token_url)
-                        .header(http::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
-                        .body(form.clone())
-                        .send()
-                        .await
-                        .unwrap();
-                    assert!(resp.status().is_success());
-                    resp.bytes().await.unwrap()
-                });
-                std::hint::black_box(body);
+                let body = rt.block_on(bare::reqwest_post(&http, &token_url, &form));
+                std::hint::black_box(body.as_ref());
             }
         }
         "sentinel_isahc" => {
@@ -99,15 +91,7 @@ fn main() {
                 .build()
                 .unwrap();
             for _ in 0..=n {
-                let req = http::Request::post(&token_url)
-                    .header(http::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
-                    .body(form.clone())
-                    .unwrap();
-                let resp = http.send(req).unwrap();
-                assert!(resp.status().is_success());
-                let mut body = Vec::new();
-                resp.into_body().read_to_end(&mut body).unwrap();
-                std::hint::black_box(body);
+                std::hint::black_box(bare::isahc_post(&http, &token_url, &form));
             }
         }
         other => panic!("unknown mode {other}"),

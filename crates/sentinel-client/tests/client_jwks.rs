@@ -215,15 +215,20 @@ fn valid() -> AppJwt {
     AppJwt::new(sign_a("test-a", &app_claims("le123456", "cid")))
 }
 
-/// An attacker's token naming a made-up key.
-fn forged(kid: &str) -> AppJwt {
+/// A token of this client signed with `pk8`, naming `kid`.
+fn signed_by(pk8: &[u8], kid: &str) -> AppJwt {
     let header = format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#);
     AppJwt::new(sign_json(
-        KEY_B_PK8,
+        pk8,
         Hash::Sha256,
         &header,
         &app_claims("le123456", "cid"),
     ))
+}
+
+/// An attacker's token naming a made-up key.
+fn forged(kid: &str) -> AppJwt {
+    signed_by(KEY_B_PK8, kid)
 }
 
 /// A small deterministic PRNG (xorshift64*).
@@ -701,12 +706,7 @@ fn an_unreadable_jwks_answer_is_retried() {
     assert_eq!(sim.requests().len(), 1);
 
     *sim.published.lock().unwrap() = KeySet::from_iter([key_a(), key_b()]);
-    let rotated = AppJwt::new(sign_json(
-        KEY_B_PK8,
-        Hash::Sha256,
-        r#"{"alg":"RS256","typ":"JWT","kid":"test-b"}"#,
-        &app_claims("le123456", "cid"),
-    ));
+    let rotated = signed_by(KEY_B_PK8, "test-b");
     sim.garbled.store(1, Ordering::SeqCst);
     let r = run1(&sim, client.verify_app_token(&rotated));
     assert!(r.is_ok(), "{r:?}");
@@ -722,12 +722,7 @@ fn an_unreadable_jwks_answer_is_retried() {
         .unwrap()
         .with_kid("test-c");
     *sim.published.lock().unwrap() = KeySet::from_iter([key_a(), key_b(), c]);
-    let newest = AppJwt::new(sign_json(
-        KEY_C_PK8,
-        Hash::Sha256,
-        r#"{"alg":"RS256","typ":"JWT","kid":"test-c"}"#,
-        &app_claims("le123456", "cid"),
-    ));
+    let newest = signed_by(KEY_C_PK8, "test-c");
     sim.garbled.store(2, Ordering::SeqCst);
     let r = run1(&sim, client.verify_app_token(&newest));
     assert!(is_unknown_kid(&r), "{r:?}");
