@@ -100,7 +100,7 @@ fn an_unreadable_success_is_retried_where_repeating_is_safe() {
     let fake = Fake::new(move |req| {
         let path = req.uri().path();
         if (path.ends_with("/app/token") || path.ends_with("baseURI.json"))
-            && c.fetch_add(1, Ordering::SeqCst) % 2 == 0
+            && c.fetch_add(1, Ordering::SeqCst).is_multiple_of(2)
         {
             return json(200, r#"{"access_token":"a.b"#);
         }
