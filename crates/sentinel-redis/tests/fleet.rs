@@ -323,8 +323,10 @@ fn a_fleet_sharing_redis_asks_once_per_brand_per_renewal_and_survives_an_outage(
 
         // Redis killed: every instance renews on its own.
         server.kill();
+        let k0 = fleet.snapshot(&mock);
         tokio::time::sleep(Duration::from_secs(3)).await;
         assert!(fleet.pools.iter().all(|p| p.store_degraded()), "every instance noticed");
+        let k1 = fleet.snapshot(&mock);
         server.restart();
         // Back: the backlog of own renewals drains, and within two or three
         // renewals every instance is in step again (each takes the newest
@@ -333,7 +335,8 @@ fn a_fleet_sharing_redis_asks_once_per_brand_per_renewal_and_survives_an_outage(
         tokio::time::sleep(Duration::from_secs(24)).await;
         common::between_batches().await;
         let s2 = fleet.snapshot(&mock);
-        let outage = phase("3 s outage and recovery", &fleet, &s1, &s2);
+        let down = phase("while Redis is down", &fleet, &k0, &k1);
+        phase("3 s outage and recovery", &fleet, &s1, &s2);
         tokio::time::sleep(Duration::from_secs(16)).await;
         common::between_batches().await;
         let s3 = fleet.snapshot(&mock);
@@ -380,9 +383,22 @@ fn a_fleet_sharing_redis_asks_once_per_brand_per_renewal_and_survives_an_outage(
             );
             assert!(p.fleet_renewals >= BRANDS as u64 * 3 / 2, "{}: too few renewals to judge", p.name);
         }
-        // While Redis was down the instances renewed on their own: 3 s of
-        // eight requests per renewal in a 28 s phase come to about 1.2.
-        assert!(outage.per_renewal > 1.1, "outage: {:.2} requests per renewal", outage.per_renewal);
+        // While Redis was down the instances renewed on their own: each of
+        // their renewals is a request (8 per renewal of a brand; one with
+        // the store). Judged on the 3 s themselves (a run: 129 requests, 8.3
+        // per renewal): over the whole phase (1.10 to 1.22 in runs) it depends
+        // on how many renewals fell due in them. Without the fallback the
+        // instances would wait for the store: no request at all.
+        assert!(
+            down.requests >= POOLS as u64 * 3,
+            "while Redis was down: {} requests",
+            down.requests
+        );
+        assert!(
+            down.per_renewal >= 3.0,
+            "while Redis was down: {:.2} requests per renewal of an instance",
+            down.per_renewal
+        );
         assert_eq!(errors, 0, "callers saw errors");
         assert_eq!(expired, 0, "callers were served expired tokens");
         assert!(reads > 10_000, "{reads} reads");
