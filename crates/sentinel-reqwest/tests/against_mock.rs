@@ -255,18 +255,32 @@ async fn broken_connections_are_transport_errors_and_retried() {
     assert_clean(&err);
 }
 
+/// A 200 over the cap is refused with its status, and the AppJWT request
+/// (which changes nothing on the server) is repeated under the retry policy,
+/// as after a 503; with retries off, one request and the typed error.
 #[tokio::test]
-async fn oversized_body_is_rejected_not_retried() {
+async fn oversized_body_is_rejected_and_the_app_token_request_retried() {
     let m = mock().await;
-    let c = client(&m);
+    let never = SentinelClient::new(config(&m).with_retry(RetryPolicy::never())).unwrap();
     m.fault(Endpoint::AppTokenV1, Fault::Oversized, 1);
-    let err = c.app_token().await.unwrap_err();
+    let err = never.app_token().await.unwrap_err();
     assert!(
         matches!(err, Error::BodyTooLarge { status, .. } if status == 200),
         "{err:?}"
     );
     assert!(!err.is_transient());
     assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+    assert_clean(&err);
+    m.reset_counters();
+    m.fault(Endpoint::AppTokenV1, Fault::Oversized, 1);
+    client(&m).app_token().await.unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 2);
+    // Over the cap every time: the last error after the policy's 3 attempts.
+    m.reset_counters();
+    m.fault(Endpoint::AppTokenV1, Fault::Oversized, 10);
+    let err = client(&m).app_token().await.unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
+    assert_eq!(m.count(Endpoint::AppTokenV1), 3);
 }
 
 #[tokio::test]
@@ -291,11 +305,16 @@ async fn oversized_error_page_keeps_its_status_and_is_retried() {
 #[tokio::test]
 async fn invalid_json_is_an_unusable_body() {
     let m = mock().await;
-    let c = client(&m);
+    let never = SentinelClient::new(config(&m).with_retry(RetryPolicy::never())).unwrap();
     m.fault(Endpoint::AppTokenV1, Fault::InvalidJson, 1);
-    let err = c.app_token().await.unwrap_err();
+    let err = never.app_token().await.unwrap_err();
     assert!(matches!(err, Error::InvalidBody { .. }), "{err:?}");
     assert_eq!(m.count(Endpoint::AppTokenV1), 1);
+    // Retried under the default policy, as a 503 would be.
+    m.reset_counters();
+    m.fault(Endpoint::AppTokenV1, Fault::InvalidJson, 1);
+    client(&m).app_token().await.unwrap();
+    assert_eq!(m.count(Endpoint::AppTokenV1), 2);
 }
 
 #[tokio::test]
