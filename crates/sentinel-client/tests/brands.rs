@@ -142,13 +142,7 @@ impl HttpClient for Net {
             )
         } else if path == "/sentinel/well-known/jwks" {
             self.jwks.fetch_add(1, Ordering::SeqCst);
-            let k = sentinel_testkit::jwt::key_a();
-            let b64 = sentinel_testkit::jwt::b64;
-            format!(
-                r#"{{"keys":[{{"kty":"RSA","kid":"test-a","n":"{}","e":"{}"}}]}}"#,
-                b64(k.modulus()),
-                b64(k.exponent())
-            )
+            sentinel_testkit::jwt::jwks_json([&sentinel_testkit::jwt::key_a()])
         } else {
             return Ok(Response::builder().status(404).body(Vec::new()).unwrap());
         };

@@ -68,21 +68,7 @@ impl Sim {
         self.log.lock().unwrap().clone()
     }
     fn jwks_body(&self) -> Vec<u8> {
-        let keys: Vec<String> = self
-            .published
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|k| {
-                format!(
-                    r#"{{"kty":"RSA","kid":"{}","n":"{}","e":"{}"}}"#,
-                    k.kid().unwrap(),
-                    b64(k.modulus()),
-                    b64(k.exponent())
-                )
-            })
-            .collect();
-        format!(r#"{{"keys":[{}]}}"#, keys.join(",")).into_bytes()
+        jwks_json(self.published.lock().unwrap().iter()).into_bytes()
     }
 }
 

@@ -11,35 +11,22 @@ use std::time::Duration;
 use proptest::prelude::*;
 use sentinel_client::{Client, ClientConfig};
 use sentinel_proto::app_token::AppJwtVersion;
-use sentinel_proto::jwt::RsaPublicKey;
 use sentinel_proto::policy::RetryPolicy;
 use sentinel_proto::{AccountId, AppJwt, ClientId, ClientSecret, Host};
 use sentinel_testkit::fake::{Fake, json};
-use sentinel_testkit::jwt::{Hash, KEY_A_PK8, KEY_B_PK8, NOW, b64, key_a, key_b, sign_json};
+use sentinel_testkit::jwt::{Hash, KEY_A_PK8, KEY_B_PK8, NOW, jwks_json, key_a, key_b, sign_json};
 
 /// Which of keys A and B the JWKS publishes.
 type Published = Arc<Mutex<(bool, bool)>>;
-
-fn jwk(k: &RsaPublicKey) -> String {
-    format!(
-        r#"{{"kty":"RSA","kid":"{}","n":"{}","e":"{}"}}"#,
-        k.kid().unwrap(),
-        b64(k.modulus()),
-        b64(k.exponent())
-    )
-}
 
 fn sentinel(published: &Published) -> Fake {
     let published = Arc::clone(published);
     Fake::new(move |req| {
         assert_eq!(req.uri().path(), "/sentinel/well-known/jwks");
         let (a, b) = *published.lock().unwrap();
-        let keys: Vec<String> = [(a, key_a()), (b, key_b())]
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, k)| jwk(k))
-            .collect();
-        json(200, &format!(r#"{{"keys":[{}]}}"#, keys.join(",")))
+        let keys = [(a, key_a()), (b, key_b())];
+        let published = keys.iter().filter(|(on, _)| *on).map(|(_, k)| k);
+        json(200, &jwks_json(published))
     })
 }
 
