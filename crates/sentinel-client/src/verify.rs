@@ -142,13 +142,12 @@ impl JwksSets {
     }
 
     fn for_host(&self, host: &Host, config: &VerifyConfig) -> Arc<HostJwks> {
+        // A host clone is reference counts; this runs once per client.
         let mut hosts = self.lock();
-        if let Some(j) = hosts.get(host) {
-            return Arc::clone(j);
-        }
-        let j = Arc::new(HostJwks::new(config));
-        hosts.insert(host.clone(), Arc::clone(&j));
-        j
+        let j = hosts
+            .entry(host.clone())
+            .or_insert_with(|| Arc::new(HostJwks::new(config)));
+        Arc::clone(j)
     }
 }
 
