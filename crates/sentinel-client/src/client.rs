@@ -416,7 +416,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
                 parse_app_token_response,
             )
             .await?;
-        let exp = jwt_exp(resp.access_token.secret());
+        let exp = verify::unverified_exp(resp.access_token.secret());
         Ok((resp.access_token, Expiry::new(resp.expires_in, exp)))
     }
 
@@ -529,7 +529,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
                 parse_consumer_jws_response,
             )
             .await?;
-        let exp = jwt_exp(jws.secret());
+        let exp = verify::unverified_exp(jws.secret());
         Ok((
             jws,
             Expiry::new(Some(self.inner.config.s.consumer_jws_ttl), exp),
@@ -646,9 +646,4 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
             }
         }
     }
-}
-
-/// The `exp` of a JWT, read without verification: only to schedule renewal.
-fn jwt_exp(token: &str) -> Option<sentinel_proto::UnixTime> {
-    verify::unverified_exp(token)
 }
