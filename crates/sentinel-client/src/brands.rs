@@ -636,7 +636,7 @@ where
     /// lock, no hashing (the key carries its hash).
     #[inline]
     pub fn cached_token(&self, brand: &BrandKey) -> Option<CachedAppJwt> {
-        let now = self.inner.runtime.now();
+        let now = self.inner.runtime.now_coarse();
         self.shard(brand).load().get(brand)?.token.get(now)
     }
 
@@ -1040,7 +1040,7 @@ impl<H: HttpClient, R: Runtime> BrandHandle<H, R> {
     /// clone and a look at the clock; no request, no lock, no lookup.
     #[inline]
     pub fn cached_token(&self) -> Option<CachedAppJwt> {
-        self.token.get(self.runtime.now())
+        self.token.get(self.runtime.now_coarse())
     }
 
     /// The AppJWT: cached, else fetched once however many callers ask (as

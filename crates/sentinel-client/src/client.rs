@@ -296,7 +296,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// The cached AppJWT if it is usable now, without a request and without
     /// starting a renewal. Takes no lock.
     pub fn cached_app_token(&self) -> Option<CachedAppJwt> {
-        self.inner.app_jwt.get(self.inner.runtime.now())
+        self.inner.app_jwt.get(self.inner.runtime.now_coarse())
     }
 
     /// Renews the AppJWT now, even while the cached one is fresh, and returns
@@ -605,7 +605,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         Fut: std::future::Future<Output = Result<(V, Expiry), Error>> + Send + 'static,
     {
         loop {
-            match cache.poll(self.inner.runtime.now()) {
+            match cache.poll(self.inner.runtime.now_coarse()) {
                 Poll::Ready(c) => return Ok(c),
                 Poll::RefreshAhead(c, ticket) => {
                     let fut = fetch(self.clone());

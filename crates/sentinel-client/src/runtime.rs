@@ -79,6 +79,24 @@ pub trait Runtime: Send + Sync + 'static {
     /// The current time: the one place the clock is read.
     fn now(&self) -> UnixTime;
 
+    /// The time for the read of a cached token, which runs on every request:
+    /// may come from a cheaper, coarser clock, but is never earlier than the
+    /// second [`now`](Runtime::now) would give: a token is then taken for
+    /// expired up to a second early, never served late. By default `now`;
+    /// [`ThreadRuntime`] and `TokioRuntime` read the kernel's coarse clock on
+    /// Linux.
+    ///
+    /// ```
+    /// use sentinel_client::{Runtime, ThreadRuntime};
+    /// let rt = ThreadRuntime;
+    /// let (before, coarse) = (rt.now(), rt.now_coarse());
+    /// assert!(coarse >= before);
+    /// ```
+    #[inline]
+    fn now_coarse(&self) -> UnixTime {
+        self.now()
+    }
+
     /// Waits `duration` (between retries).
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
 
@@ -107,6 +125,11 @@ impl Runtime for ThreadRuntime {
         SystemTime::now().into()
     }
 
+    #[inline]
+    fn now_coarse(&self) -> UnixTime {
+        coarse_system_now()
+    }
+
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send {
         std::thread::sleep(duration);
         std::future::ready(())
@@ -122,6 +145,25 @@ impl Runtime for ThreadRuntime {
     }
 }
 
+/// The system clock's second from the kernel's coarse clock (updated at each
+/// tick, read without a counter: a third of `SystemTime::now` here), plus one:
+/// the coarse clock lags the fine one by a tick or a few (7 ms seen here with
+/// 4 ms ticks), so a whole second keeps the reading at or after `now`'s.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline]
+pub(crate) fn coarse_system_now() -> UnixTime {
+    use rustix::time::{ClockId, clock_gettime};
+    let secs = u64::try_from(clock_gettime(ClockId::RealtimeCoarse).tv_sec).unwrap_or(0);
+    UnixTime::from_secs(secs.saturating_add(1))
+}
+
+/// Elsewhere the fine clock.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[inline]
+pub(crate) fn coarse_system_now() -> UnixTime {
+    SystemTime::now().into()
+}
+
 /// 8 bytes from the operating system; a fixed value if it fails (jitter is not a
 /// security property).
 pub(crate) fn os_random_u64() -> u64 {
@@ -129,5 +171,23 @@ pub(crate) fn os_random_u64() -> u64 {
     match getrandom::fill(&mut b) {
         Ok(()) => u64::from_le_bytes(b),
         Err(_) => 0x9e37_79b9_7f4a_7c15,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The coarse second is never before the fine one read just before it, and
+    /// at most a second after the fine one read just after it.
+    #[test]
+    fn the_coarse_clock_is_never_behind_the_fine_one() {
+        for _ in 0..200_000 {
+            let before = UnixTime::from(SystemTime::now());
+            let coarse = coarse_system_now();
+            let after = UnixTime::from(SystemTime::now());
+            assert!(coarse >= before, "{coarse:?} < {before:?}");
+            assert!(coarse.as_secs() <= after.as_secs() + 1, "{coarse:?} vs {after:?}");
+        }
     }
 }

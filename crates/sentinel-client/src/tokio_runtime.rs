@@ -27,6 +27,11 @@ impl Runtime for TokioRuntime {
         SystemTime::now().into()
     }
 
+    #[inline]
+    fn now_coarse(&self) -> UnixTime {
+        crate::runtime::coarse_system_now()
+    }
+
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
     }
