@@ -187,7 +187,10 @@ mod tests {
             let coarse = coarse_system_now();
             let after = UnixTime::from(SystemTime::now());
             assert!(coarse >= before, "{coarse:?} < {before:?}");
-            assert!(coarse.as_secs() <= after.as_secs() + 1, "{coarse:?} vs {after:?}");
+            assert!(
+                coarse.as_secs() <= after.as_secs() + 1,
+                "{coarse:?} vs {after:?}"
+            );
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sentinel_client::{BrandKey, Brands, BrandsConfig, TokioRuntime};
+use sentinel_client::{BrandKey, Brands, BrandsConfig, HttpClient, TokioRuntime};
 use sentinel_mock::MockHandle;
 use sentinel_proto::policy::RefreshPolicy;
 use sentinel_proto::{AccountId, ClientId, ClientSecret, Host};
@@ -43,8 +43,21 @@ pub fn emulator(lifetime: Duration) -> MockHandle {
 /// A pool with its own HTTP client on `mock`, renewing at half-life even for
 /// tokens of seconds (the default 60 s floor would renew them at once).
 pub fn pool(mock: &MockHandle, config: BrandsConfig) -> Pool {
+    pool_on(mock, config, http())
+}
+
+/// A new HTTP client of its own (its own connection pool).
+pub fn http() -> ReqwestHttp {
+    ReqwestHttp::from_builder(reqwest::Client::builder()).unwrap()
+}
+
+/// [`pool`] on `http`.
+pub fn pool_on<H: HttpClient + Clone>(
+    mock: &MockHandle,
+    config: BrandsConfig,
+    http: H,
+) -> Brands<H, TokioRuntime> {
     let csds = Host::parse(&mock.base_url()).unwrap();
-    let http = ReqwestHttp::from_builder(reqwest::Client::builder()).unwrap();
     let config = config.with_client_config(move |c| {
         c.with_csds(csds.clone())
             .with_refresh_policy(RefreshPolicy::default().with_min_margin(Duration::from_secs(1)))
