@@ -153,13 +153,19 @@ impl Browser {
     /// The text of the element with id `id`, waiting up to 10 s for it. An
     /// element found on a page that is being replaced (a click's navigation
     /// still under way) goes stale: it is looked up again on the new page.
+    /// Chromium says so either as "stale element reference" or, when the
+    /// old document is gone mid-command, as an "unknown error" from its
+    /// inspector ("Node with given id does not belong to the document").
     pub async fn text_of(&self, id: &str) -> String {
+        use fantoccini::error::ErrorStatus;
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
             match self.element(id).await.text().await {
                 Ok(text) => return text,
                 Err(fantoccini::error::CmdError::Standard(e))
-                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                    if (e.error == ErrorStatus::StaleElementReference
+                        || (e.error == ErrorStatus::UnknownError
+                            && e.message.contains("does not belong to the document")))
                         && std::time::Instant::now() < deadline =>
                 {
                     tokio::time::sleep(Duration::from_millis(50)).await;
