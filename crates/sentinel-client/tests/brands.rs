@@ -346,13 +346,20 @@ fn a_simulated_day_with_bursts_serves_no_expired_token_and_spreads_renewals() {
         "first renewals in {} minutes",
         first_renewal_minutes.len()
     );
-    // Steady state (after 8 h): the busiest minute is within twice the mean.
+    // Steady state (after 8 h): the busiest minute is within twice the mean
+    // (the goal). The best-of-four draw gives 1.38 here, one random draw per
+    // renewal gave 1.76 (seeded, so both are exact): bounded at 1.6, so the
+    // draw's spreading is what is tested.
     let minutes = 16 * 60;
     let total: usize = renewals_per_minute.values().sum();
     let mean = total as f64 / minutes as f64;
     let peak = *renewals_per_minute.values().max().unwrap() as f64;
     assert!(mean > 0.0);
-    assert!(peak / mean <= 2.5, "peak {peak} per minute, mean {mean:.2}");
+    println!(
+        "busiest minute: {peak} renewals, {:.2}x the mean",
+        peak / mean
+    );
+    assert!(peak / mean <= 1.6, "peak {peak} per minute, mean {mean:.2}");
 }
 
 #[test]
