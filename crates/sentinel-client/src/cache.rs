@@ -139,6 +139,33 @@ impl<T, E: Clone> RenewingCache<T, E> {
         (cur.freshness(now) != Freshness::Expired).then_some(cur)
     }
 
+    /// The cached value if it is fresh at `now` (not yet due for a renewal):
+    /// [`poll`](Self::poll)'s fast path alone, for a caller that reads a
+    /// cheaper clock for it than for a renewal, whose start time is where
+    /// the new value's lifetime is counted from. Takes no lock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sentinel_proto::UnixTime;
+    /// use sentinel_proto::policy::{Expiry, RefreshPolicy};
+    /// use sentinel_client::cache::{Poll, RenewingCache};
+    /// let cache: RenewingCache<&str, String> = RenewingCache::new(RefreshPolicy::default());
+    /// let now = UnixTime::from_secs(0);
+    /// assert!(cache.fresh(now).is_none());
+    /// let Poll::Renew(t) = cache.poll(now) else { unreachable!() };
+    /// t.complete(Ok(("v", Expiry::after(Duration::from_secs(3600)))))?;
+    /// assert!(cache.fresh(now).is_some());
+    /// // Due for a refresh-ahead: usable, but no longer fresh.
+    /// let later = UnixTime::from_secs(3590);
+    /// assert!(cache.fresh(later).is_none() && cache.get(later).is_some());
+    /// # Ok::<(), String>(())
+    /// ```
+    #[inline]
+    pub fn fresh(&self, now: UnixTime) -> Option<Arc<Cached<T>>> {
+        let cur = self.inner.current.load_full()?;
+        (cur.freshness(now) == Freshness::Fresh).then_some(cur)
+    }
+
     /// What to do at `now`. Never returns an expired value.
     ///
     /// The fresh case is inlined and takes no lock; everything else is out of line.

@@ -604,8 +604,13 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
         F: Fn(Self) -> Fut,
         Fut: std::future::Future<Output = Result<(V, Expiry), Error>> + Send + 'static,
     {
+        // The cheap clock for the read of a fresh value; a renewal starts on
+        // the fine one, since the new value's lifetime counts from its start.
+        if let Some(c) = cache.fresh(self.inner.runtime.now_coarse()) {
+            return Ok(c);
+        }
         loop {
-            match cache.poll(self.inner.runtime.now_coarse()) {
+            match cache.poll(self.inner.runtime.now()) {
                 Poll::Ready(c) => return Ok(c),
                 Poll::RefreshAhead(c, ticket) => {
                     let fut = fetch(self.clone());

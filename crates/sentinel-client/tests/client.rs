@@ -496,3 +496,43 @@ fn renewing_at_half_life_outlasts_an_outage_longer_than_the_old_margin() {
         fake.advance(1);
     }
 }
+
+/// A runtime whose coarse clock reads as far ahead as `now_coarse` may (a
+/// second): only the fast path of a read may use it.
+#[derive(Clone)]
+struct CoarseAhead(Fake);
+
+impl Runtime for CoarseAhead {
+    fn now(&self) -> sentinel_proto::UnixTime {
+        self.0.now()
+    }
+    fn now_coarse(&self) -> sentinel_proto::UnixTime {
+        self.0
+            .now()
+            .saturating_add(std::time::Duration::from_secs(1))
+    }
+    fn sleep(&self, d: std::time::Duration) -> impl Future<Output = ()> + Send {
+        self.0.sleep(d)
+    }
+    fn spawn(&self, task: sentinel_client::BackgroundTask) {
+        self.0.spawn(task);
+    }
+}
+
+/// A value's lifetime counts from when its request was made, on the fine
+/// clock: a coarse reading a second ahead would let a token that only has
+/// `expires_in` be served a second past its end.
+#[test]
+fn a_renewal_starts_on_the_fine_clock_not_the_coarse_one() {
+    let fake = Fake::new(normal);
+    let t0 = fake.now().as_secs();
+    let client = Client::new(config(), fake.clone(), CoarseAhead(fake.clone()));
+    let t = pollster::block_on(client.app_token()).unwrap();
+    assert_eq!(t.obtained_at().as_secs(), t0);
+    assert_eq!(t.expires_at().as_secs(), t0 + 3_600);
+    // Refresh-ahead, later, also starts from the fine clock.
+    fake.advance(3_600 - 300);
+    pollster::block_on(client.app_token()).unwrap();
+    let t = client.cached_app_token().unwrap();
+    assert_eq!(t.obtained_at().as_secs(), t0 + 3_300);
+}
