@@ -102,13 +102,14 @@ fn main() {
     let ours = |t: usize, i: usize| {
         verify::<AppJwtClaims>(black_box(&tokens[t][i]), &keys, &validation, now).unwrap();
     };
-    let floor: Box<dyn Fn(usize, usize) + Sync> = match sentinel_proto::jwt::CRYPTO_BACKEND {
+    type Work<'a> = Box<dyn Fn(usize, usize) + Sync + 'a>;
+    let (floor_name, floor): (&str, Work) = match sentinel_proto::jwt::CRYPTO_BACKEND {
         "ring" => {
             let c = ring::signature::RsaPublicKeyComponents {
                 n: n.as_slice(),
                 e: e.as_slice(),
             };
-            Box::new(move |t, i| {
+            let work = Box::new(move |t: usize, i: usize| {
                 let (input, sig) = &inputs[t][i];
                 c.verify(
                     &ring::signature::RSA_PKCS1_2048_8192_SHA256,
@@ -116,14 +117,15 @@ fn main() {
                     sig,
                 )
                 .unwrap();
-            })
+            });
+            ("floor_ring_components", work)
         }
         _ => {
             let c = aws_lc_rs::signature::RsaPublicKeyComponents {
                 n: n.as_slice(),
                 e: e.as_slice(),
             };
-            Box::new(move |t, i| {
+            let work = Box::new(move |t: usize, i: usize| {
                 let (input, sig) = &inputs[t][i];
                 c.verify(
                     &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
@@ -131,12 +133,9 @@ fn main() {
                     sig,
                 )
                 .unwrap();
-            })
+            });
+            ("floor_aws_lc_rs_components", work)
         }
-    };
-    let floor_name = match sentinel_proto::jwt::CRYPTO_BACKEND {
-        "ring" => "floor_ring_components",
-        _ => "floor_aws_lc_rs_components",
     };
     let (mut sum_ours, mut sum_floor, mut ratios) = (0.0, 0.0, Vec::new());
     for round in 0..rounds {

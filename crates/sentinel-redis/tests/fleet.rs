@@ -252,18 +252,18 @@ struct Phase {
 fn fleet_renewals(fleet: &Fleet) -> Vec<(Instant, u64)> {
     let mut sent = fleet.sent.lock().unwrap().clone();
     sent.sort();
-    let mut renewals: Vec<(Instant, u64)> = Vec::new();
-    let mut last: Option<(usize, Instant)> = None;
+    // (brand, first request, requests)
+    let mut renewals: Vec<(usize, Instant, u64)> = Vec::new();
     for (brand, at) in sent {
-        match (last, renewals.last_mut()) {
-            (Some((b, start)), Some(r)) if b == brand && at - start < SAME_RENEWAL => r.1 += 1,
-            _ => {
-                renewals.push((at, 1));
-                last = Some((brand, at));
-            }
+        match renewals.last_mut() {
+            Some((b, start, n)) if *b == brand && at - *start < SAME_RENEWAL => *n += 1,
+            _ => renewals.push((brand, at, 1)),
         }
     }
     renewals
+        .into_iter()
+        .map(|(_, start, n)| (start, n))
+        .collect()
 }
 
 fn phase(name: &'static str, fleet: &Fleet, a: &Snapshot, b: &Snapshot) -> Phase {
