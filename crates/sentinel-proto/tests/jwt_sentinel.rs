@@ -210,6 +210,53 @@ fn rs512_only_when_allowed_and_4096_bit_keys_work() {
     assert!(verify::<Claims>(&t, &keys, &v, now()).is_ok());
 }
 
+/// One key verifies on many threads at once (more than it keeps parsed
+/// copies, so that some share one): each thread accepts the good token and
+/// refuses one with a flipped signature bit, and a key re-bound to another
+/// algorithm verifies with that algorithm only.
+#[test]
+fn one_key_verifies_on_many_threads() {
+    let keys = KeySet::from_iter([key_a()]);
+    let claims = app_claims();
+    let good = sign_a("test-a", &claims);
+    let (input, sig) = good.rsplit_once('.').unwrap();
+    let mut sig = unb64(sig);
+    sig[100] ^= 1;
+    let bad = format!("{input}.{}", b64(&sig));
+    let v = Validation::app_jwt();
+    std::thread::scope(|s| {
+        for _ in 0..20 {
+            s.spawn(|| {
+                for _ in 0..3 {
+                    assert!(verify::<AppJwtClaims>(&good, &keys, &v, now()).is_ok());
+                    assert_eq!(
+                        verify::<AppJwtClaims>(&bad, &keys, &v, now()),
+                        Err(JwtError::BadSignature)
+                    );
+                }
+            });
+        }
+    });
+    let rs512 = KeySet::from_iter([key_a().with_alg(sentinel_proto::jwt::Algorithm::Rs512)]);
+    let t512 = sign_json(
+        KEY_A_PK8,
+        Hash::Sha512,
+        r#"{"alg":"RS512","kid":"test-a"}"#,
+        &claims,
+    );
+    let v512 = Validation::app_jwt().allow(sentinel_proto::jwt::Algorithm::Rs512);
+    assert!(verify::<AppJwtClaims>(&t512, &rs512, &v512, now()).is_ok());
+    assert!(matches!(
+        verify::<AppJwtClaims>(&good, &rs512, &v512, now()),
+        Err(JwtError::KeyAlgMismatch { .. })
+    ));
+    // Bound back to RS256, it verifies RS256 again.
+    let back = KeySet::from_iter([key_a()
+        .with_alg(sentinel_proto::jwt::Algorithm::Rs512)
+        .with_alg(sentinel_proto::jwt::Algorithm::Rs256)]);
+    assert!(verify::<AppJwtClaims>(&good, &back, &v, now()).is_ok());
+}
+
 /// V2: rotating keys from a JWKS, through the sans-IO cache, with a fake fetcher.
 #[test]
 fn v2_jwks_rotation_through_cache() {

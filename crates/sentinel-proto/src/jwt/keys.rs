@@ -6,6 +6,7 @@ use std::fmt;
 use base64::Engine as _;
 
 use super::alg::Algorithm;
+use super::backend::Prepared;
 use super::error::{JwtError, echo};
 
 /// `kid` of LivePerson's static V1 AppJWT signing key.
@@ -55,6 +56,7 @@ pub struct RsaPublicKey {
     e: Vec<u8>,
     kid: Option<String>,
     alg: Option<Algorithm>,
+    prepared: super::backend::Prepared,
 }
 
 impl fmt::Debug for RsaPublicKey {
@@ -105,6 +107,7 @@ impl RsaPublicKey {
             e: e.to_vec(),
             kid: None,
             alg: None,
+            prepared: Prepared::new(Algorithm::Rs256, n, e),
         })
     }
 
@@ -222,6 +225,7 @@ impl RsaPublicKey {
             e: vec![1, 0, 1],
             kid: Some(LIVEPERSON_V1_KID.to_owned()),
             alg: Some(Algorithm::Rs256),
+            prepared: Prepared::new(Algorithm::Rs256, &LIVEPERSON_V1_N, &[1, 0, 1]),
         }
     }
 
@@ -236,6 +240,10 @@ impl RsaPublicKey {
     /// another algorithm is rejected with [`JwtError::KeyAlgMismatch`].
     #[must_use]
     pub fn with_alg(mut self, alg: Algorithm) -> Self {
+        if self.alg.unwrap_or(Algorithm::Rs256) != alg {
+            // Prepared for its algorithm (RS256 when it had none): now for this one.
+            self.prepared = Prepared::new(alg, &self.n, &self.e);
+        }
         self.alg = Some(alg);
         self
     }
@@ -267,7 +275,7 @@ impl RsaPublicKey {
 
     /// Whether `signature` is a valid `alg` signature of `message` by this key.
     pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
-        super::backend::verify_rsa(alg, &self.n, &self.e, message, signature)
+        super::backend::verify_rsa(alg, &self.n, &self.e, &self.prepared, message, signature)
     }
 
     /// Same key material and algorithm restriction (ignoring `kid`).
