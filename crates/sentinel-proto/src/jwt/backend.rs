@@ -28,19 +28,21 @@ pub const CRYPTO_BACKEND: &str = if cfg!(feature = "aws-lc-rs") {
 
 /// What the backend keeps of a key between verifications.
 ///
-/// With aws-lc-rs: the key parsed once (`ParsedPublicKey`) for the algorithm it is
-/// used with (its own `alg`, or RS256, Sentinel's), in [`STRIPES`] copies.
-/// Verifying from the components rebuilt aws-lc's `EVP_PKEY` and its Montgomery
-/// context on every call. One shared copy is not enough on many cores: each
-/// verification takes its key's lock and reference count, atomic writes to
-/// lines every other core's verification reads (5 % of the throughput of two
-/// threads here, more with more cores). So each thread verifies with the copy of
-/// its stripe. Clones of a key share the copies. ring has no parsed public key:
-/// nothing is kept.
+/// With aws-lc-rs: the key parsed (`ParsedPublicKey`) for the algorithm it is
+/// used with (its own `alg`, or RS256, Sentinel's), once per [`STRIPES`] slot,
+/// on the first verification in that slot. Verifying from the components
+/// rebuilt aws-lc's `EVP_PKEY` and its Montgomery context on every call. One
+/// shared copy is not enough on many cores: each verification writes its
+/// key's lock and reference count, lines every other core's verification
+/// reads (1–3 % of two threads' throughput here, more with more cores). So each
+/// thread verifies with the copy of its slot, parsed when it first needs it: a
+/// key no thread verifies with costs no parse. Clones of a key share the slots;
+/// only keys of the same components ever share them. ring has no parsed
+/// public key: nothing is kept.
 #[derive(Clone)]
 pub(crate) struct Prepared {
     #[cfg(feature = "aws-lc-rs")]
-    parsed: Option<std::sync::Arc<Stripes>>,
+    stripes: std::sync::Arc<Stripes>,
 }
 
 /// Copies of a parsed key: enough that the threads of a busy verifier rarely share one.
@@ -50,45 +52,53 @@ const STRIPES: usize = 8;
 #[cfg(feature = "aws-lc-rs")]
 struct Stripes {
     alg: Algorithm,
-    copies: [crypto::signature::ParsedPublicKey; STRIPES],
+    /// `None` in a slot: aws-lc would not parse the components, which are then
+    /// verified as they are (and give the verdict).
+    copies: [std::sync::OnceLock<Option<crypto::signature::ParsedPublicKey>>; STRIPES],
 }
 
 #[cfg(feature = "aws-lc-rs")]
 impl Prepared {
-    /// Parses (`n`, `e`) for `alg`; a key aws-lc will not parse gets nothing, and
-    /// is verified from its components (which give the verdict).
-    pub(crate) fn new(alg: Algorithm, n: &[u8], e: &[u8]) -> Self {
-        let components = crypto::signature::RsaPublicKeyComponents { n, e };
-        let one = || components.to_parsed_public_key(params(alg)).ok();
-        let first = one();
-        let parsed = first.and_then(|first| {
-            let mut copies = Vec::with_capacity(STRIPES);
-            copies.push(first);
-            while copies.len() < STRIPES {
-                copies.push(one()?);
-            }
-            let copies = copies.try_into().ok()?;
-            Some(std::sync::Arc::new(Stripes { alg, copies }))
-        });
-        Self { parsed }
+    /// Empty slots for a key verified with `alg`.
+    pub(crate) fn new(alg: Algorithm) -> Self {
+        Self {
+            stripes: std::sync::Arc::new(Stripes {
+                alg,
+                copies: Default::default(),
+            }),
+        }
     }
 
-    /// The copy of this thread's stripe, when the key was parsed for `alg`.
-    fn for_this_thread(&self, alg: Algorithm) -> Option<&crypto::signature::ParsedPublicKey> {
+    /// The copy of this thread's slot, parsed from (`n`, `e`) on first use, when
+    /// the key is prepared for `alg`.
+    fn for_this_thread(
+        &self,
+        alg: Algorithm,
+        n: &[u8],
+        e: &[u8],
+    ) -> Option<&crypto::signature::ParsedPublicKey> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         thread_local! {
-            // Threads take stripes in turn: the first STRIPES threads never share.
+            // Threads take slots in turn: the first STRIPES threads never share.
             static STRIPE: usize = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
         }
-        let stripes = self.parsed.as_deref().filter(|s| s.alg == alg)?;
-        stripes.copies.get(STRIPE.with(|s| *s))
+        if self.stripes.alg != alg {
+            return None;
+        }
+        let slot = self.stripes.copies.get(STRIPE.with(|s| *s))?;
+        slot.get_or_init(|| {
+            crypto::signature::RsaPublicKeyComponents { n, e }
+                .to_parsed_public_key(params(alg))
+                .ok()
+        })
+        .as_ref()
     }
 }
 
 #[cfg(not(feature = "aws-lc-rs"))]
 impl Prepared {
-    pub(crate) fn new(_: Algorithm, _: &[u8], _: &[u8]) -> Self {
+    pub(crate) fn new(_: Algorithm) -> Self {
         Self {}
     }
 }
@@ -122,7 +132,7 @@ pub(crate) fn verify_rsa(
     message: &[u8],
     signature: &[u8],
 ) -> bool {
-    match prepared.for_this_thread(alg) {
+    match prepared.for_this_thread(alg, n, e) {
         Some(parsed) => parsed.verify_sig(message, signature).is_ok(),
         None => crypto::signature::RsaPublicKeyComponents { n, e }
             .verify(params(alg), message, signature)

@@ -107,7 +107,7 @@ impl RsaPublicKey {
             e: e.to_vec(),
             kid: None,
             alg: None,
-            prepared: Prepared::new(Algorithm::Rs256, n, e),
+            prepared: Prepared::new(Algorithm::Rs256),
         })
     }
 
@@ -225,7 +225,7 @@ impl RsaPublicKey {
             e: vec![1, 0, 1],
             kid: Some(LIVEPERSON_V1_KID.to_owned()),
             alg: Some(Algorithm::Rs256),
-            prepared: Prepared::new(Algorithm::Rs256, &LIVEPERSON_V1_N, &[1, 0, 1]),
+            prepared: v1_prepared(),
         }
     }
 
@@ -242,7 +242,7 @@ impl RsaPublicKey {
     pub fn with_alg(mut self, alg: Algorithm) -> Self {
         if self.alg.unwrap_or(Algorithm::Rs256) != alg {
             // Prepared for its algorithm (RS256 when it had none): now for this one.
-            self.prepared = Prepared::new(alg, &self.n, &self.e);
+            self.prepared = Prepared::new(alg);
         }
         self.alg = Some(alg);
         self
@@ -282,6 +282,14 @@ impl RsaPublicKey {
     fn same_material(&self, other: &Self) -> bool {
         self.n == other.n && self.e == other.e && self.alg == other.alg
     }
+}
+
+/// The built-in V1 key's parsed copies, shared by every
+/// [`RsaPublicKey::liveperson_v1`]: each client's configuration holds the key,
+/// and ten thousand brands would otherwise parse it ten thousand times over.
+fn v1_prepared() -> Prepared {
+    static V1: std::sync::OnceLock<Prepared> = std::sync::OnceLock::new();
+    V1.get_or_init(|| Prepared::new(Algorithm::Rs256)).clone()
 }
 
 fn bit_len(b: &[u8]) -> usize {
