@@ -122,8 +122,9 @@ fn params(alg: Algorithm) -> &'static crypto::signature::RsaParameters {
     }
 }
 
-/// Whether `signature` is a valid `alg` signature of `message` by the key (`n`, `e`).
-#[cfg(feature = "aws-lc-rs")]
+/// Whether `signature` is a valid `alg` signature of `message` by the key (`n`, `e`),
+/// with its parsed copy when the backend keeps one.
+#[cfg(any(feature = "aws-lc-rs", feature = "ring"))]
 pub(crate) fn verify_rsa(
     alg: Algorithm,
     n: &[u8],
@@ -132,24 +133,12 @@ pub(crate) fn verify_rsa(
     message: &[u8],
     signature: &[u8],
 ) -> bool {
-    match prepared.for_this_thread(alg, n, e) {
-        Some(parsed) => parsed.verify_sig(message, signature).is_ok(),
-        None => crypto::signature::RsaPublicKeyComponents { n, e }
-            .verify(params(alg), message, signature)
-            .is_ok(),
+    #[cfg(feature = "aws-lc-rs")]
+    if let Some(parsed) = prepared.for_this_thread(alg, n, e) {
+        return parsed.verify_sig(message, signature).is_ok();
     }
-}
-
-/// Whether `signature` is a valid `alg` signature of `message` by the key (`n`, `e`).
-#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
-pub(crate) fn verify_rsa(
-    alg: Algorithm,
-    n: &[u8],
-    e: &[u8],
-    _: &Prepared,
-    message: &[u8],
-    signature: &[u8],
-) -> bool {
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let _ = prepared;
     crypto::signature::RsaPublicKeyComponents { n, e }
         .verify(params(alg), message, signature)
         .is_ok()

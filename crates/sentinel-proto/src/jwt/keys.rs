@@ -56,7 +56,7 @@ pub struct RsaPublicKey {
     e: Vec<u8>,
     kid: Option<String>,
     alg: Option<Algorithm>,
-    prepared: super::backend::Prepared,
+    prepared: Prepared,
 }
 
 impl fmt::Debug for RsaPublicKey {
