@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use event_listener::Event;
-use serde::Deserialize;
 
 use crate::client::Client;
 use crate::runtime::{HttpClient, Runtime};
@@ -23,7 +22,7 @@ use sentinel_proto::jwt::parse_jwks_response;
 use sentinel_proto::jwt::{
     AppJwtClaims, DEFAULT_JWKS_MAX_BACKOFF, DEFAULT_JWKS_MAX_STALE, DEFAULT_JWKS_TTL,
     DEFAULT_MIN_REFETCH_INTERVAL, IdTokenClaims, JwksCache, KeySet, Lookup, Validation,
-    decode_header, decode_unverified_claims, verify,
+    decode_header, decode_unverified_exp, verify,
 };
 use sentinel_proto::policy::Operation;
 use sentinel_proto::{AppJwt, IdToken};
@@ -431,14 +430,7 @@ fn final_lookup(cache: &JwksCache, now: UnixTime) -> Lookup {
 
 /// The `exp` of a JWT, read without verification, only to schedule renewal.
 pub(crate) fn unverified_exp(token: &str) -> Option<UnixTime> {
-    #[derive(Deserialize)]
-    struct Exp {
-        exp: Option<u64>,
-    }
     // Only the payload: the header and signature are no part of the hint,
     // and decoding them was most of the cost of a fetch's own work.
-    decode_unverified_claims::<Exp>(token)
-        .ok()?
-        .exp
-        .map(UnixTime::from_secs)
+    decode_unverified_exp(token).ok()?.map(UnixTime::from_secs)
 }

@@ -272,6 +272,37 @@ pub fn decode_unverified_claims<C: DeserializeOwned>(token: &str) -> Result<C, J
     super::verify::claims_from_str(claims_text)
 }
 
+/// The `exp` of a compact JWT, neither verified nor checked beyond its
+/// payload: what [`decode_unverified_claims`] gives for
+/// `struct { exp: Option<u64> }`, the same answer on every input, read without
+/// serde on the flat payloads Sentinel issues. For scheduling a renewal only.
+///
+/// ```
+/// # use base64::Engine;
+/// # let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+/// use sentinel_proto::jwt::decode_unverified_exp;
+/// let token = format!("{}.{}.sig", b64(r#"{"alg":"RS256"}"#), b64(r#"{"iss":"Sentinel","exp":1700000000}"#));
+/// assert_eq!(decode_unverified_exp(&token)?, Some(1_700_000_000));
+/// let no_exp = format!("{}.{}.sig", b64(r#"{"alg":"RS256"}"#), b64(r#"{"iss":"Sentinel"}"#));
+/// assert_eq!(decode_unverified_exp(&no_exp)?, None);
+/// assert!(decode_unverified_exp("not a token").is_err());
+/// # Ok::<(), sentinel_proto::jwt::JwtError>(())
+/// ```
+pub fn decode_unverified_exp(token: &str) -> Result<Option<u64>, JwtError> {
+    #[derive(Deserialize)]
+    struct Exp {
+        exp: Option<u64>,
+    }
+    let parts = Compact::split(token, DEFAULT_MAX_TOKEN_LEN)?;
+    let mut pbuf = DecodeBuf::<1024>::new();
+    let claims = pbuf.decode(parts.payload, Part::Claims)?;
+    // The scan answers only for ASCII text, valid UTF-8 without a check.
+    if let Some(exp) = super::exp_hint::scan(claims) {
+        return Ok(exp);
+    }
+    super::verify::claims_from_str::<Exp>(utf8(claims, Part::Claims)?).map(|e| e.exp)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,7 @@ mod cache;
 mod claims;
 mod decode;
 mod error;
+mod exp_hint;
 mod fetch;
 mod jose_json;
 mod jwks;
@@ -55,7 +56,7 @@ pub use cache::{
 pub use claims::{AppJwtClaims, Audience, Claims, IdTokenClaims};
 pub use decode::{
     DEFAULT_MAX_TOKEN_LEN, Header, Unverified, decode_header, decode_unverified,
-    decode_unverified_claims,
+    decode_unverified_claims, decode_unverified_exp,
 };
 pub use error::{JwtError, Part};
 pub use fetch::parse_jwks_response;

@@ -1,0 +1,352 @@
+//! The `exp` of a payload read without serde, for the flat objects Sentinel
+//! issues (string keys, string and number values). Every renewal reads the
+//! `exp` of the token it was just given, and serde's pass over the claims it
+//! ignores cost more than the rest of reading the answer.
+//!
+//! [`scan`] either gives the answer `serde_json` would give for
+//! `struct { exp: Option<u64> }` or gives up; on anything it does not know
+//! (an escape, a nested value, a float `exp`, a duplicate `exp`, bad syntax)
+//! the caller asks serde, so an unusual payload is read as before, only slower.
+
+/// `Some(exp)`: the answer serde gives (`Ok(exp)`), where `exp` is `None` for a
+/// missing or `null` claim. `None`: not known here; serde decides.
+pub(crate) fn scan(json: &[u8]) -> Option<Option<u64>> {
+    let mut c = Cursor { rest: json };
+    c.ws();
+    c.eat(b'{')?;
+    c.ws();
+    let mut exp = None;
+    let mut seen = false;
+    if c.eat(b'}').is_none() {
+        loop {
+            let key = c.plain_string()?;
+            c.ws();
+            c.eat(b':')?;
+            c.ws();
+            if key == b"exp" {
+                // serde refuses a duplicate field; let it say so.
+                if seen {
+                    return None;
+                }
+                seen = true;
+                exp = c.exp_value()?;
+            } else {
+                c.skip_scalar()?;
+            }
+            c.ws();
+            match c.next()? {
+                b',' => c.ws(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    c.ws();
+    c.rest.is_empty().then_some(exp)
+}
+
+fn plain(b: u8) -> bool {
+    // `PLAIN` has 256 entries, one for each `u8`.
+    #[allow(clippy::indexing_slicing)]
+    PLAIN[usize::from(b)]
+}
+
+struct Cursor<'a> {
+    rest: &'a [u8],
+}
+
+/// The bytes a plain string holds as they are: ASCII from the space up, but
+/// the quote and the backslash. A control character is an error to serde, an escape or
+/// a byte above 0x7F is serde's to read; either way the scan gives up, so an
+/// answer from it comes from ASCII text, which needs no UTF-8 check.
+#[allow(clippy::indexing_slicing)] // `b` stays below 256
+static PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x20;
+    while b < 0x80 {
+        t[b] = b != b'"' as usize && b != b'\\' as usize;
+        b += 1;
+    }
+    t
+};
+
+impl<'a> Cursor<'a> {
+    fn next(&mut self) -> Option<u8> {
+        let (&b, rest) = self.rest.split_first()?;
+        self.rest = rest;
+        Some(b)
+    }
+
+    fn eat(&mut self, want: u8) -> Option<()> {
+        match self.rest.split_first() {
+            Some((&b, rest)) if b == want => {
+                self.rest = rest;
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// JSON's four whitespace bytes, as serde_json skips them.
+    fn ws(&mut self) {
+        let n = self
+            .rest
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
+            .unwrap_or(self.rest.len());
+        self.rest = self.rest.get(n..).unwrap_or_default();
+    }
+
+    fn literal(&mut self, text: &[u8]) -> Option<()> {
+        self.rest = self.rest.strip_prefix(text)?;
+        Some(())
+    }
+
+    /// A string of [`PLAIN`] bytes; its bytes.
+    fn plain_string(&mut self) -> Option<&'a [u8]> {
+        let s = self.rest.strip_prefix(b"\"")?;
+        // A table look-up per byte: the strings of a payload are short, and
+        // a word at a time lost more at their ends than it won in between.
+        let n = s.iter().take_while(|&&b| plain(b)).count();
+        let (text, tail) = s.split_at(n);
+        self.rest = tail.strip_prefix(b"\"")?;
+        Some(text)
+    }
+
+    /// `0` or `[1-9][0-9]*`; the digits. (Exactly JSON's integer part.)
+    fn int_digits(&mut self) -> Option<&'a [u8]> {
+        let n = self.rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let (digits, tail) = self.rest.split_at(n);
+        match digits {
+            [] => None,
+            [b'0', _, ..] => None,
+            _ => {
+                self.rest = tail;
+                Some(digits)
+            }
+        }
+    }
+
+    /// The value of `exp`: `null` or an integer that fits `u64` with nothing
+    /// of a float after it. A negative, a float or 20 digits and more: serde's.
+    fn exp_value(&mut self) -> Option<Option<u64>> {
+        if self.literal(b"null").is_some() {
+            return Some(None);
+        }
+        let digits = self.int_digits()?;
+        if digits.len() > 19 || matches!(self.rest.first(), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        // At most 19 digits: below 10^19 < u64::MAX, so no overflow.
+        let value = digits
+            .iter()
+            .fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+        Some(Some(value))
+    }
+
+    /// Any value but an object or an array, checked to JSON's grammar.
+    fn skip_scalar(&mut self) -> Option<()> {
+        match *self.rest.first()? {
+            b'"' => self.plain_string().map(drop),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    /// `-? int frac? exp?` (RFC 8259 §6).
+    fn number(&mut self) -> Option<()> {
+        let _ = self.eat(b'-');
+        self.int_digits()?;
+        if self.eat(b'.').is_some() {
+            self.digits1()?;
+        }
+        if matches!(self.rest.first(), Some(b'e' | b'E')) {
+            self.rest = self.rest.get(1..).unwrap_or_default();
+            if matches!(self.rest.first(), Some(b'+' | b'-')) {
+                self.rest = self.rest.get(1..).unwrap_or_default();
+            }
+            self.digits1()?;
+        }
+        Some(())
+    }
+
+    fn digits1(&mut self) -> Option<()> {
+        let n = self.rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        self.rest = self.rest.get(n..).unwrap_or_default();
+        (n > 0).then_some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan;
+    use proptest::prelude::*;
+
+    #[derive(serde::Deserialize)]
+    struct Exp {
+        exp: Option<u64>,
+    }
+
+    fn serde(text: &str) -> Option<Option<u64>> {
+        serde_json::from_str::<Exp>(text).ok().map(|e| e.exp)
+    }
+
+    /// Where the scanner answers, serde gives the same answer.
+    fn agrees(text: &str) -> Result<(), TestCaseError> {
+        if let Some(fast) = scan(text.as_bytes()) {
+            prop_assert_eq!(Some(fast), serde(text), "{:?}", text);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn reads_the_payloads_sentinel_issues() {
+        let app = r#"{"aud":"le81823118","azp":"4b3c2d1e-0000-4000-8000-00000000c1d0","scope":"msg.consumer","iss":"Sentinel","exp":1700003600,"iat":1700000000}"#;
+        assert_eq!(scan(app.as_bytes()), Some(Some(1_700_003_600)));
+        assert_eq!(scan(b" { } "), Some(None));
+        assert_eq!(scan(b"{\"exp\":null}"), Some(None));
+        assert_eq!(scan(b"{\"exp\":0}"), Some(Some(0)));
+        assert_eq!(
+            scan(b"{\"exp\":9999999999999999999}"),
+            Some(Some(9_999_999_999_999_999_999))
+        );
+        assert_eq!(
+            scan(b"{\"n\":-1.5e+3,\"t\":true,\"f\":false,\"z\":null}"),
+            Some(None)
+        );
+    }
+
+    #[test]
+    fn leaves_to_serde_what_it_does_not_know() {
+        for text in [
+            "",
+            "[1]",
+            "{\"exp\":1,\"exp\":2}",
+            "{\"e\\u0078p\":1}",
+            "{\"exp\":1.0}",
+            "{\"exp\":1e3}",
+            "{\"exp\":-1}",
+            "{\"exp\":01}",
+            "{\"exp\":18446744073709551615}",
+            "{\"exp\":\"1\"}",
+            "{\"a\":{\"exp\":1}}",
+            "{\"a\":[1]}",
+            "{\"a\":\"\\n\"}",
+            "{\"a\":\"\u{1}\"}",
+            "{\"a\":1,}",
+            "{\"a\":1} x",
+            "{\"a\" 1}",
+            "{\"a\":tru}",
+            "{\"a\":1.}",
+            "{\"a\":1e}",
+            "{\"a\":-}",
+            "{\"a\":\"unterminated",
+        ] {
+            assert_eq!(scan(text.as_bytes()), None, "{text:?}");
+        }
+    }
+
+    /// A JSON scalar, mostly valid, sometimes not.
+    fn scalar() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\"[ -~\u{1}\u{e9}\u{2028}]{0,20}\"",
+            "-?(0|[1-9][0-9]{0,21})(\\.[0-9]{0,2})?([eE][+-]?[0-9]{0,2})?",
+            "0[0-9]{1,3}",
+            Just("true".to_owned()),
+            Just("false".to_owned()),
+            Just("null".to_owned()),
+            Just("{}".to_owned()),
+            Just("[]".to_owned()),
+            "[tfnu][a-z]{0,5}",
+        ]
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("exp".to_owned()),
+            Just("ex".to_owned()),
+            Just("expp".to_owned()),
+            Just("e\\u0078p".to_owned()),
+            "[a-z]{1,6}",
+            "[ -~]{0,10}",
+        ]
+    }
+
+    fn ws() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            Just(""),
+            Just(""),
+            Just(" "),
+            Just("\n\t\r "),
+            Just("\u{b}")
+        ]
+    }
+
+    /// Objects of such members, with whitespace, stray commas and trailing
+    /// text now and then.
+    fn object() -> impl Strategy<Value = String> {
+        let member = (ws(), key(), ws(), ws(), scalar(), ws());
+        (
+            ws(),
+            prop::collection::vec(member, 0..8),
+            prop_oneof![Just(""), Just(","), Just("x")],
+            ws(),
+        )
+            .prop_map(|(lead, members, stray, tail)| {
+                let body: Vec<String> = members
+                    .into_iter()
+                    .map(|(a, k, b, c, v, d)| format!("{a}\"{k}\"{b}:{c}{v}{d}"))
+                    .collect();
+                format!("{lead}{{{}{stray}}}{tail}", body.join(","))
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The generated objects, valid or not: never an answer serde would
+        /// not give.
+        #[test]
+        fn never_disagrees_with_serde(text in object()) {
+            agrees(&text)?;
+        }
+
+        /// Any text at all, and any byte of a valid payload changed.
+        #[test]
+        fn never_disagrees_on_any_text(text in "\\PC{0,40}", valid in object(), at in any::<usize>(), to in any::<char>()) {
+            agrees(&text)?;
+            let mut chars: Vec<char> = valid.chars().collect();
+            if !chars.is_empty() {
+                let i = at % chars.len();
+                chars[i] = to;
+                agrees(&chars.into_iter().collect::<String>())?;
+            }
+        }
+
+        /// Flat payloads of plain strings and integers, the kind Sentinel
+        /// issues, are read here rather than left to serde.
+        #[test]
+        fn answers_for_flat_payloads(
+            members in prop::collection::btree_map("[a-z]{1,8}", prop_oneof!["\"[ -!#-\\[\\]-~]{0,30}\"", "[1-9][0-9]{0,9}"], 0..8),
+            exp in prop::option::of(any::<u64>()),
+        ) {
+            let mut parts: Vec<String> = members
+                .iter()
+                .filter(|(k, _)| k.as_str() != "exp")
+                .map(|(k, v)| format!("\"{k}\":{v}"))
+                .collect();
+            if let Some(e) = exp {
+                parts.insert(parts.len() / 2, format!("\"exp\":{e}"));
+            }
+            let text = format!("{{{}}}", parts.join(","));
+            let fast = scan(text.as_bytes());
+            if exp.is_none_or(|e| e < 10_000_000_000_000_000_000) {
+                prop_assert_eq!(fast, Some(exp), "{}", text);
+            }
+            prop_assert_eq!(serde(&text), Some(exp));
+        }
+    }
+}
