@@ -3,7 +3,7 @@
 //! every request. It decides; an [`HttpClient`] carries bytes and a [`Runtime`]
 //! gives it time, timers, tasks and randomness.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use http::{Request, Response};
 use sentinel_proto::app_token::{AppJwtVersion, parse_app_token_response};
@@ -11,6 +11,7 @@ use sentinel_proto::consumer::{Idp, parse_consumer_jws_response};
 use sentinel_proto::domain::{DomainApi, SERVICE_IDP, SERVICE_SENTINEL, ServiceList};
 use sentinel_proto::error::BodyError;
 use sentinel_proto::policy::{Cached, Expiry, Operation};
+use sentinel_proto::request::PreparedRequest;
 use sentinel_proto::user::{
     RedirectUri, State, TokenResponse, parse_revoke_response, parse_token_response,
 };
@@ -95,6 +96,9 @@ pub(crate) struct Inner<H, R> {
     pub(crate) config: ClientConfig,
     services: RenewingCache<ServiceList, Error>,
     pub(crate) app_jwt: RenewingCache<AppJwt, Error>,
+    /// The AppJWT request of the last host fetched from: made once rather
+    /// than on every renewal.
+    app_request: Mutex<Option<Arc<(Host, PreparedRequest)>>>,
     // The two below are made on first use: most clients of a pool of many
     // brands never ask for a ConsumerJWS or verify a token, and each would
     // cost hundreds of bytes (and the key set two OS random draws) per brand.
@@ -175,6 +179,7 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
             inner: Arc::new(Inner {
                 services: domains.list(&config.s.csds, &config.account),
                 app_jwt: RenewingCache::new(config.s.refresh),
+                app_request: Mutex::new(None),
                 consumers: OnceLock::new(),
                 keys: OnceLock::new(),
                 jwks_sets: jwks.clone(),
@@ -226,6 +231,29 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
     /// [`Client::service`]`("sentinel")`.
     pub async fn sentinel(&self) -> Result<Sentinel, Error> {
         Ok(self.sentinel_at(self.service(SERVICE_SENTINEL).await?))
+    }
+
+    /// The AppJWT request for `host`, prepared on the first fetch there and
+    /// kept until discovery names another host.
+    fn prepared_app_token_request(
+        &self,
+        host: Host,
+        version: AppJwtVersion,
+    ) -> Result<Arc<(Host, PreparedRequest)>, Error> {
+        let mut slot = self
+            .inner
+            .app_request
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(p) = slot.as_ref().filter(|p| p.0 == host) {
+            return Ok(p.clone());
+        }
+        let prepared = self
+            .sentinel_at(host.clone())
+            .prepare_app_token_request(version)?;
+        let p = Arc::new((host, prepared));
+        *slot = Some(p.clone());
+        Ok(p)
     }
 
     fn sentinel_at(&self, host: Host) -> Sentinel {
@@ -404,18 +432,22 @@ impl<H: HttpClient, R: Runtime> Client<H, R> {
 
     /// Requests a new AppJWT, bypassing the cache.
     pub async fn fetch_app_token(&self) -> Result<(AppJwt, Expiry), Error> {
-        let s = self.sentinel().await?;
+        let host = self.service(SERVICE_SENTINEL).await?;
         let cfg = &self.inner.config;
-        let resp = self
-            .execute(
-                Operation::AppToken,
-                || match (cfg.s.app_jwt_version, cfg.s.legacy_query) {
-                    (AppJwtVersion::V1, true) => s.app_token_request_legacy_query(),
-                    (v, _) => s.app_token_request(v),
-                },
-                parse_app_token_response,
-            )
-            .await?;
+        let resp = match (cfg.s.app_jwt_version, cfg.s.legacy_query) {
+            (AppJwtVersion::V1, true) => {
+                let s = self.sentinel_at(host);
+                let build = || s.app_token_request_legacy_query();
+                self.execute(Operation::AppToken, build, parse_app_token_response)
+                    .await?
+            }
+            (v, _) => {
+                let prepared = self.prepared_app_token_request(host, v)?;
+                let build = || Ok(prepared.1.request());
+                self.execute(Operation::AppToken, build, parse_app_token_response)
+                    .await?
+            }
+        };
         let exp = verify::unverified_exp(resp.access_token.secret());
         Ok((resp.access_token, Expiry::new(resp.expires_in, exp)))
     }

@@ -343,3 +343,50 @@ fn base64_url(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
 }
+
+/// The AppJWT request is prepared once per host: when the Domain API names
+/// another Sentinel host, the next fetch goes there, with the same form.
+#[test]
+fn a_moved_sentinel_host_gets_the_next_app_jwt_request() {
+    let moved = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (m, log) = (Arc::clone(&moved), Arc::clone(&sent));
+    let fake = Fake::new(move |req| {
+        let path = req.uri().path();
+        if path.ends_with(ALL) {
+            let list = all_services("123456");
+            let list = if m.load(Ordering::SeqCst) {
+                list.replace("sentinel-123456", "sentinel-moved-123456")
+            } else {
+                list
+            };
+            return json(200, &list);
+        }
+        log.lock().unwrap().push((
+            req.uri().authority().unwrap().to_string(),
+            req.body().clone(),
+        ));
+        liveperson(req)
+    });
+    let c = Client::new(
+        config("123456").with_domain_ttl(Duration::from_secs(600)),
+        fake.clone(),
+        fake.clone(),
+    );
+    let fetch = || pollster::block_on(c.fetch_app_token()).unwrap();
+    fetch();
+    fetch();
+    moved.store(true, Ordering::SeqCst);
+    fake.advance(600);
+    // The first read past the TTL may still be served the old list while it
+    // renews (the list renews in the background): fetch until it has moved.
+    for _ in 0..3 {
+        fetch();
+    }
+    let sent = sent.lock().unwrap();
+    let hosts: Vec<&str> = sent.iter().map(|(h, _)| h.as_str()).collect();
+    assert_eq!(&hosts[..2], ["sentinel-123456.liveperson.net"; 2]);
+    assert_eq!(hosts.last(), Some(&"sentinel-moved-123456.liveperson.net"));
+    let form = b"grant_type=client_credentials&client_id=cid&client_secret=SECRET-MARKER";
+    assert!(sent.iter().all(|(_, body)| body == form), "the same form everywhere");
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 use http::{Request, Response};
 
 use crate::error::{BodyError, Error};
-use crate::request::{form_encode, form_post};
+use crate::request::{PreparedRequest, form_encode, form_post};
 use crate::response::{invalid, success_body};
 use crate::secret::AppJwt;
 use crate::sentinel::Sentinel;
@@ -67,6 +67,26 @@ impl Sentinel {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn app_token_request(&self, version: AppJwtVersion) -> Result<Request<Vec<u8>>, Error> {
+        Ok(self.prepare_app_token_request(version)?.request())
+    }
+
+    /// The request of [`Sentinel::app_token_request`], prepared once for a
+    /// client that renews its AppJWT for as long as it runs; see
+    /// [`PreparedRequest`].
+    ///
+    /// ```
+    /// # use sentinel_proto::{*, app_token::*};
+    /// # let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
+    /// #    ClientId::new("cid")?, ClientSecret::new("sec"));
+    /// let prepared = s.prepare_app_token_request(AppJwtVersion::V2)?;
+    /// assert_eq!(prepared.uri().query(), Some("v=2.0"));
+    /// assert_eq!(prepared.request().body(), prepared.request().body());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn prepare_app_token_request(
+        &self,
+        version: AppJwtVersion,
+    ) -> Result<PreparedRequest, Error> {
         let uri = match version {
             AppJwtVersion::V1 => self.account_url("/app/token?v=1.0"),
             AppJwtVersion::V2 => self.account_url("/app/token?v=2.0"),
@@ -76,7 +96,7 @@ impl Sentinel {
                 self.account.as_str()
             ),
         };
-        form_post(uri, form_encode(&self.client_credentials()?))
+        PreparedRequest::form_post(uri, form_encode(&self.client_credentials()?))
     }
 
     /// Builds the legacy V1 AppJWT request with every parameter, the secret

@@ -1,6 +1,7 @@
 //! Request plumbing shared by every endpoint: headers, form bodies, query strings.
 
 use http::{HeaderValue, Method, Request, Uri, header};
+use secrecy::{ExposeSecret, SecretBox};
 
 use crate::error::{Error, InputError};
 
@@ -125,6 +126,15 @@ fn request(
     content_type: Option<HeaderValue>,
 ) -> Result<Request<Vec<u8>>, Error> {
     let uri = Uri::try_from(uri).map_err(|_| bad_uri())?;
+    Ok(with_headers(method, uri, body, content_type))
+}
+
+fn with_headers(
+    method: Method,
+    uri: Uri,
+    body: Vec<u8>,
+    content_type: Option<HeaderValue>,
+) -> Request<Vec<u8>> {
     let mut req = Request::new(body);
     *req.method_mut() = method;
     *req.uri_mut() = uri;
@@ -135,7 +145,69 @@ fn request(
     }
     headers.insert(header::ACCEPT, ACCEPT_JSON);
     headers.insert(header::USER_AGENT, USER_AGENT_VALUE);
-    Ok(req)
+    req
+}
+
+/// A form POST built once to be sent many times: its URI parsed and its form
+/// encoded when it is prepared, so that each [`PreparedRequest::request`] only
+/// copies them. A client that fetches the same AppJWT for the life of a
+/// process parsed the same URI and encoded the same secret on every renewal.
+///
+/// The body holds the client secret: it is wiped when the prepared request is
+/// dropped, and `Debug` shows the URI only (the secret is never in it: the
+/// legacy form with the secret in the query string is not prepared).
+///
+/// ```
+/// # use sentinel_proto::{*, app_token::*};
+/// let s = Sentinel::new(Host::parse("va.sentinel.liveperson.net")?, AccountId::new("123456")?,
+///     ClientId::new("cid")?, ClientSecret::new("sec"));
+/// let prepared = s.prepare_app_token_request(AppJwtVersion::V1)?;
+/// let req = prepared.request();
+/// assert_eq!(req.body().as_slice(), b"grant_type=client_credentials&client_id=cid&client_secret=sec");
+/// let fresh = s.app_token_request(AppJwtVersion::V1)?;
+/// assert_eq!((req.uri(), req.headers(), req.body()), (fresh.uri(), fresh.headers(), fresh.body()));
+/// assert!(!format!("{prepared:?}").contains("sec"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct PreparedRequest {
+    uri: Uri,
+    // A `Vec` in its box, not a boxed slice: turning the encoder's `Vec` into
+    // a slice could move it and leave the old buffer unwiped.
+    body: SecretBox<Vec<u8>>,
+}
+
+impl PreparedRequest {
+    pub(crate) fn form_post(uri: String, body: String) -> Result<Self, Error> {
+        // Boxed first: an early return must not drop the body unwiped.
+        let body = SecretBox::new(Box::new(body.into_bytes()));
+        let uri = Uri::try_from(uri).map_err(|_| bad_uri())?;
+        Ok(Self { uri, body })
+    }
+
+    /// A copy to send: the URI shares the prepared one's bytes, the body is
+    /// copied.
+    pub fn request(&self) -> Request<Vec<u8>> {
+        with_headers(
+            Method::POST,
+            self.uri.clone(),
+            self.body.expose_secret().clone(),
+            Some(CONTENT_TYPE_FORM),
+        )
+    }
+
+    /// Where it is sent.
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+}
+
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedRequest")
+            .field("uri", &self.uri)
+            .field("body", &"[redacted]")
+            .finish()
+    }
 }
 
 /// Only reachable if a validated part still made an invalid URI.
