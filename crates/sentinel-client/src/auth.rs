@@ -272,7 +272,7 @@ impl<H: HttpClient, R: Runtime> Authorizer<H, R> {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        pollster::block_on(self.send(request))
+        crate::blocking::block_on(self.send(request))
     }
 
     /// The `Authorization` value of `app`: the one built for it before, or a

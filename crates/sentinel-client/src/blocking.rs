@@ -89,8 +89,17 @@ impl<H, R> Deref for BlockingClient<H, R> {
 /// Runs a client future on this thread. With a blocking HTTP client and a
 /// [`ThreadRuntime`] every future but a cache wait is complete when first
 /// polled; a cache wait parks the thread until the renewal it waits for ends.
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    pollster::block_on(f)
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    // The common case first, with no waker to make: pollster's costs an
+    // allocation, a mutex and a condition variable on every call, more than
+    // the rest of a cached read. A future left pending has registered nothing
+    // that matters (the no-op waker); pollster's next poll registers its own.
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => pollster::block_on(f),
+    }
 }
 
 /// One blocking twin per async operation, from one list.

@@ -138,7 +138,7 @@ impl Runtime for ThreadRuntime {
     fn spawn(&self, task: BackgroundTask) {
         let spawned = std::thread::Builder::new()
             .name("sentinel-renewal".into())
-            .spawn(move || pollster::block_on(task));
+            .spawn(move || crate::blocking::block_on(task));
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot start the background renewal thread");
         }

@@ -388,5 +388,8 @@ fn a_moved_sentinel_host_gets_the_next_app_jwt_request() {
     assert_eq!(&hosts[..2], ["sentinel-123456.liveperson.net"; 2]);
     assert_eq!(hosts.last(), Some(&"sentinel-moved-123456.liveperson.net"));
     let form = b"grant_type=client_credentials&client_id=cid&client_secret=SECRET-MARKER";
-    assert!(sent.iter().all(|(_, body)| body == form), "the same form everywhere");
+    assert!(
+        sent.iter().all(|(_, body)| body == form),
+        "the same form everywhere"
+    );
 }

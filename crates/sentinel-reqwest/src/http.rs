@@ -6,7 +6,6 @@ use std::time::Duration;
 use http::{Request, Response};
 use sentinel_client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, HttpClient};
 use sentinel_proto::error::{TransportError, TransportErrorKind};
-use sentinel_proto::request::is_loopback;
 use sentinel_proto::response::MAX_BODY_BYTES;
 
 /// The reqwest [`HttpClient`]: redirects off, at most [`MAX_BODY_BYTES`]` + 1`
@@ -88,8 +87,16 @@ impl ReqwestHttp {
         self
     }
 
-    fn client_for(&self, uri: &http::Uri) -> Result<&reqwest::Client, TransportError> {
-        if uri.scheme_str() != Some("http") || !is_loopback(uri) {
+    fn client_for(&self, url: &reqwest::Url) -> Result<&reqwest::Client, TransportError> {
+        // The host as the URL parser read it, where reqwest will connect: no
+        // second parse of an address on every request.
+        let loopback = match url.host() {
+            Some(sentinel_proto::url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(sentinel_proto::url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(sentinel_proto::url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        if url.scheme() != "http" || !loopback {
             return Ok(&self.http);
         }
         if let Some(c) = self.loopback.get() {
@@ -139,8 +146,8 @@ impl ReqwestHttp {
 
 impl HttpClient for ReqwestHttp {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let client = self.client_for(request.uri())?;
         let request = self.to_reqwest(request)?;
+        let client = self.client_for(request.url())?;
         // Both clients were built with `Policy::none()`: a 3xx comes back as it is.
         let mut response = client.execute(request).await.map_err(map_err)?;
         let mut out = Response::builder().status(response.status());

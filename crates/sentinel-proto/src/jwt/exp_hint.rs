@@ -45,6 +45,20 @@ pub(crate) fn scan(json: &[u8]) -> Option<Option<u64>> {
     c.rest.is_empty().then_some(exp)
 }
 
+/// Eight copies of a byte, for the word-at-a-time string scan.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+const HIGHS: u64 = splat(0x80);
+
+/// The high bit of each byte of `w` that is not [`PLAIN`], and maybe of bytes
+/// above it; the lowest bit set is always exact (a borrow only runs upwards,
+/// from a flagged byte).
+fn not_plain(w: u64) -> u64 {
+    let below = |x: u64, n: u8| x.wrapping_sub(splat(n)) & !x & HIGHS;
+    below(w, 0x20) | below(w ^ splat(b'"'), 1) | below(w ^ splat(b'\\'), 1) | (w & HIGHS)
+}
+
 fn plain(b: u8) -> bool {
     // `PLAIN` has 256 entries, one for each `u8`.
     #[allow(clippy::indexing_slicing)]
@@ -89,12 +103,9 @@ impl<'a> Cursor<'a> {
 
     /// JSON's four whitespace bytes, as serde_json skips them.
     fn ws(&mut self) {
-        let n = self
-            .rest
-            .iter()
-            .position(|b| !matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
-            .unwrap_or(self.rest.len());
-        self.rest = self.rest.get(n..).unwrap_or_default();
+        while let [b' ' | b'\n' | b'\t' | b'\r', rest @ ..] = self.rest {
+            self.rest = rest;
+        }
     }
 
     fn literal(&mut self, text: &[u8]) -> Option<()> {
@@ -105,10 +116,25 @@ impl<'a> Cursor<'a> {
     /// A string of [`PLAIN`] bytes; its bytes.
     fn plain_string(&mut self) -> Option<&'a [u8]> {
         let s = self.rest.strip_prefix(b"\"")?;
-        // A table look-up per byte: the strings of a payload are short, and
-        // a word at a time lost more at their ends than it won in between.
-        let n = s.iter().take_while(|&&b| plain(b)).count();
-        let (text, tail) = s.split_at(n);
+        // Eight bytes at a time: the first byte that is not plain ends the
+        // string (a quote) or the scan (anything else).
+        let mut i = 0;
+        while let Some(word) = s.get(i..).and_then(|t| t.first_chunk::<8>()) {
+            let flags = not_plain(u64::from_le_bytes(*word));
+            if flags != 0 {
+                // Little-endian: the lowest flag is the first byte flagged.
+                i += (flags.trailing_zeros() / 8) as usize;
+                return self.close(s, i);
+            }
+            i += 8;
+        }
+        i += s.get(i..)?.iter().take_while(|&&b| plain(b)).count();
+        self.close(s, i)
+    }
+
+    /// The string `s` ends at `i` if a quote is there.
+    fn close(&mut self, s: &'a [u8], i: usize) -> Option<&'a [u8]> {
+        let (text, tail) = s.split_at_checked(i)?;
         self.rest = tail.strip_prefix(b"\"")?;
         Some(text)
     }
