@@ -110,7 +110,8 @@ pub(crate) fn utf8(bytes: &[u8], part: Part) -> Result<&str, JwtError> {
 }
 
 /// The JOSE header as the verifier reads it, borrowing from the decoded bytes.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct RawHeader<'a> {
     #[serde(default, borrow)]
     pub(crate) alg: Option<CowStr<'a>>,
@@ -133,10 +134,40 @@ pub(crate) struct RawHeader<'a> {
 impl<'a> RawHeader<'a> {
     /// Parses a decoded header segment (a JSON object; duplicate members rejected).
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, JwtError> {
+        if let Some(header) = Self::flat(bytes) {
+            return Ok(header);
+        }
         let text = utf8(bytes, Part::Header)?;
         serde_json::from_str::<MapOnly<RawHeader<'a>>>(text)
             .map(|m| m.0)
             .map_err(|e| JwtError::json(Part::Header, &e))
+    }
+
+    /// What serde reads from a flat header of plain strings with no member
+    /// that [`RawHeader::check_trust`] refuses; `None`: serde decides (and
+    /// refuses, where a member says so).
+    fn flat(bytes: &'a [u8]) -> Option<Self> {
+        let mut h = RawHeader::default();
+        super::flat::members(bytes, |key, value| {
+            // By their bytes: one comparison each, not a string compare.
+            let slot = match *key {
+                [b'a', b'l', b'g'] => &mut h.alg,
+                [b'k', b'i', b'd'] => &mut h.kid,
+                [b't', b'y', b'p'] => &mut h.typ,
+                [b'j', b'w', b'k'] | [b'j', b'k', b'u'] | [b'x', b'5', b'u' | b'c'] => {
+                    return None;
+                }
+                [b'c', b'r', b'i', b't'] => return None,
+                _ => return Some(()),
+            };
+            // A duplicate is serde's error to report; a `null` its `None`.
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(CowStr(std::borrow::Cow::Borrowed(value.text()?)));
+            Some(())
+        })?;
+        Some(h)
     }
 
     /// The `alg` value; a header without one is malformed.
@@ -297,7 +328,7 @@ pub fn decode_unverified_exp(token: &str) -> Result<Option<u64>, JwtError> {
     let mut pbuf = DecodeBuf::<1024>::new();
     let claims = pbuf.decode(parts.payload, Part::Claims)?;
     // The scan answers only for ASCII text, valid UTF-8 without a check.
-    if let Some(exp) = super::exp_hint::scan(claims) {
+    if let Some(exp) = super::flat::exp(claims) {
         return Ok(exp);
     }
     super::verify::claims_from_str::<Exp>(utf8(claims, Part::Claims)?).map(|e| e.exp)
@@ -409,5 +440,48 @@ mod tests {
             RawHeader::parse(b"{\"alg\":\"\xff\"}").err(),
             Some(JwtError::NotUtf8 { part: Part::Header })
         );
+    }
+}
+
+#[cfg(test)]
+mod flat_header_tests {
+    use super::super::flat::tests::{keys, object_of};
+    use super::{MapOnly, RawHeader};
+    use proptest::prelude::*;
+
+    const NAMES: &[&str] = &[
+        "alg", "kid", "typ", "crit", "jwk", "jku", "x5u", "x5c", "b64",
+    ];
+
+    #[test]
+    fn reads_sentinel_headers_and_leaves_the_rest_to_serde() {
+        let h = RawHeader::flat(br#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#).unwrap();
+        assert_eq!(
+            (h.alg.unwrap().0, h.kid.unwrap().0),
+            ("RS256".into(), "k1".into())
+        );
+        for refused in [
+            r#"{"alg":"RS256","jku":"https://x"}"#,
+            r#"{"alg":"RS256","crit":["b64"]}"#,
+            r#"{"alg":"RS256","alg":"none"}"#,
+            r#"{"alg":null}"#,
+            r#"{"alg":1}"#,
+            r#"{"\u0061lg":"RS256"}"#,
+        ] {
+            assert!(RawHeader::flat(refused.as_bytes()).is_none(), "{refused}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Where the scanner answers, serde gives the same header.
+        #[test]
+        fn agrees_with_serde(text in object_of(keys(NAMES))) {
+            if let Some(fast) = RawHeader::flat(text.as_bytes()) {
+                let slow = serde_json::from_str::<MapOnly<RawHeader<'_>>>(&text).map(|m| m.0);
+                prop_assert_eq!(Some(fast), slow.ok(), "{}", text);
+            }
+        }
     }
 }

@@ -243,9 +243,14 @@ impl Validation {
 
     /// Checks the registered claims in `claims` (a decoded, UTF-8 payload) at `now`.
     pub(crate) fn check_claims(&self, claims: &str, now: UnixTime) -> Result<(), JwtError> {
-        let reg = serde_json::from_str::<MapOnly<Registered<'_>>>(claims)
-            .map_err(|e| JwtError::json(Part::Claims, &e))?
-            .0;
+        let reg = match Registered::flat(claims.as_bytes()) {
+            Some(reg) => reg,
+            None => {
+                serde_json::from_str::<MapOnly<Registered<'_>>>(claims)
+                    .map_err(|e| JwtError::json(Part::Claims, &e))?
+                    .0
+            }
+        };
         let exp = date(reg.exp, "exp")?.ok_or_else(|| missing("exp"))?;
         let nbf = date(reg.nbf, "nbf")?;
         let iat = date(reg.iat, "iat")?;
@@ -312,7 +317,8 @@ impl Validation {
 
 /// The registered claims the verifier checks, borrowed from the payload; other
 /// members are skipped without being stored.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct Registered<'a> {
     #[serde(default)]
     exp: DateClaim,
@@ -326,6 +332,49 @@ struct Registered<'a> {
     aud: AudClaim<'a>,
     #[serde(default, borrow)]
     azp: StrClaim<'a>,
+}
+
+impl<'a> Registered<'a> {
+    /// What serde reads from a flat claims set whose registered claims are
+    /// integers and plain strings; `None`: serde decides.
+    fn flat(claims: &'a [u8]) -> Option<Self> {
+        use super::flat::{Scalar, members};
+        let mut r = Registered::default();
+        let mut seen = 0u8;
+        members(claims, |key, value| {
+            // All six are three bytes long: compared as such, not as strings.
+            let &[a, b, c] = key else {
+                return Some(());
+            };
+            let bit = match [a, b, c] {
+                [b'e', b'x', b'p'] => 1,
+                [b'n', b'b', b'f'] => 2,
+                [b'i', b'a', b't'] => 4,
+                [b'i', b's', b's'] => 8,
+                [b'a', b'u', b'd'] => 16,
+                [b'a', b'z', b'p'] => 32,
+                _ => return Some(()),
+            };
+            // A duplicate is serde's error to report.
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            // Anything but an integer date or a string (a float, a string
+            // date, null, ...) is serde's to classify.
+            match (bit, value) {
+                (1, Scalar::Int(n)) => r.exp = DateClaim::Secs(n),
+                (2, Scalar::Int(n)) => r.nbf = DateClaim::Secs(n),
+                (4, Scalar::Int(n)) => r.iat = DateClaim::Secs(n),
+                (8, v) => r.iss = StrClaim::Str(Cow::Borrowed(v.text()?)),
+                (32, v) => r.azp = StrClaim::Str(Cow::Borrowed(v.text()?)),
+                (16, v) => r.aud = AudClaim::One(Cow::Borrowed(v.text()?)),
+                _ => return None,
+            }
+            Some(())
+        })?;
+        Some(r)
+    }
 }
 
 fn date(c: DateClaim, name: &str) -> Result<Option<u64>, JwtError> {
@@ -345,6 +394,47 @@ fn missing(name: &str) -> JwtError {
 fn invalid(name: &str) -> JwtError {
     JwtError::InvalidClaim {
         name: name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod flat_tests {
+    use super::super::flat::tests::{keys, object_of};
+    use super::*;
+    use proptest::prelude::*;
+
+    const NAMES: &[&str] = &["exp", "nbf", "iat", "iss", "aud", "azp", "sub", "scope"];
+
+    #[test]
+    fn reads_sentinel_claims() {
+        let app = br#"{"aud":"le81823118","azp":"4b3c","scope":"msg.consumer","iss":"Sentinel","exp":1700003600,"iat":1700000000}"#;
+        let r = Registered::flat(app).unwrap();
+        assert_eq!(r.exp, DateClaim::Secs(1_700_003_600));
+        assert_eq!(r.nbf, DateClaim::Absent);
+        assert_eq!(r.aud, AudClaim::One("le81823118".into()));
+        for unusual in [
+            r#"{"exp":1.5}"#,
+            r#"{"exp":"1"}"#,
+            r#"{"exp":1,"exp":2}"#,
+            r#"{"aud":["a"]}"#,
+            r#"{"iss":null}"#,
+            r#"{"iss":"\u0053entinel"}"#,
+        ] {
+            assert!(Registered::flat(unusual.as_bytes()).is_none(), "{unusual}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Where the scanner answers, serde gives the same claims.
+        #[test]
+        fn agrees_with_serde(text in object_of(keys(NAMES))) {
+            if let Some(fast) = Registered::flat(text.as_bytes()) {
+                let slow = serde_json::from_str::<MapOnly<Registered<'_>>>(&text).map(|m| m.0);
+                prop_assert_eq!(Some(fast), slow.ok(), "{}", text);
+            }
+        }
     }
 }
 
