@@ -373,6 +373,58 @@ pub(crate) mod tests {
         object_of(key())
     }
 
+    /// Where a scanner answered (`fast`), serde reads `text` as the same
+    /// object (the reader of each caller, in its own tests).
+    pub(crate) fn agrees_with_serde<'a, T>(
+        text: &'a str,
+        fast: Option<T>,
+    ) -> Result<(), TestCaseError>
+    where
+        T: serde::Deserialize<'a> + PartialEq + std::fmt::Debug,
+    {
+        if let Some(fast) = fast {
+            let slow = serde_json::from_str::<crate::body_json::MapOnly<T>>(text).map(|m| m.0);
+            prop_assert_eq!(Some(fast), slow.ok(), "{}", text);
+        }
+        Ok(())
+    }
+
+    /// Valid flat objects of these names (each once, with a value of the type
+    /// its reader takes: an integer for a date, a plain string otherwise) and
+    /// other names with either.
+    pub(crate) fn flat_object(names: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let value = |name: &str| -> BoxedStrategy<String> {
+            let int = "0|[1-9][0-9]{0,18}";
+            let text = "\"[ -!#-\\[\\]-~]{0,30}\"";
+            match name {
+                "exp" | "nbf" | "iat" => int.boxed(),
+                "alg" | "kid" | "typ" | "iss" | "aud" | "azp" => text.boxed(),
+                _ => prop_oneof![int, text].boxed(),
+            }
+        };
+        let named = prop::sample::subsequence(names, 0..=names.len()).prop_flat_map(move |ns| {
+            ns.into_iter()
+                .map(|n| value(n).prop_map(move |v| format!("\"{n}\":{v}")))
+                .collect::<Vec<_>>()
+        });
+        let others = prop::collection::vec(
+            (
+                // A header's `crit` is refused, not skipped.
+                "[a-z]{4,8}".prop_filter("not crit", |k| k != "crit"),
+                prop_oneof!["0|[1-9][0-9]{0,18}", "\"[ -!#-\\[\\]-~]{0,30}\""],
+            ),
+            0..4,
+        );
+        (named, others, any::<prop::sample::Index>()).prop_map(|(mut members, others, at)| {
+            for (k, v) in others {
+                if !members.iter().any(|m| m.starts_with(&format!("\"{k}\""))) {
+                    members.insert(at.index(members.len() + 1), format!("\"{k}\":{v}"));
+                }
+            }
+            format!("{{{}}}", members.join(","))
+        })
+    }
+
     /// Objects of members with keys from `key`.
     pub(crate) fn object_of(key: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
         let member = (ws(), key, ws(), ws(), scalar(), ws());
