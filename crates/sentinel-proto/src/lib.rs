@@ -40,7 +40,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`app_token`] | AppJWT (client credentials, V1 and V2): [`Sentinel::app_token_request`], [`app_token::parse_app_token_response`] |
+//! | [`app_token`] | AppJWT (client credentials, V1 and V2): [`Sentinel::app_token_request`] (or [`Sentinel::prepare_app_token_request`], built once and sent many times), [`app_token::parse_app_token_response`] |
 //! | [`user`] | a person's login: [`Sentinel::authorize_url`], [`user::parse_callback`] and its [`user::State`], [`Sentinel::exchange_code_request`], [`Sentinel::refresh_request`], [`Sentinel::revoke_request`], PKCE, [`user::parse_token_response`] |
 //! | [`domain`] | LivePerson's Domain API: [`domain::DomainApi`] finds the hosts, allow-listed |
 //! | [`consumer`] | ConsumerJWS from the Identity Provider: [`consumer::Idp`] |

@@ -13,7 +13,8 @@
 //! - [`JwksCache`] is the one JWKS policy (stale-while-revalidate, single flight,
 //!   rate-limited refetch on unknown `kid`s, back-off, max-stale bound); adapters
 //!   and `sentinel_client::Client` fetch when it says so.
-//! - [`decode_header`] reads the `kid`; [`decode_unverified`] is for display only.
+//! - [`decode_header`] reads the `kid`; [`decode_unverified`] is for display only;
+//!   [`decode_unverified_exp`] reads the `exp` to schedule a renewal, never to trust.
 //!
 //! Policy (RFC 8725): `alg` must be in the caller's allow-list (RS256 by default,
 //! RS384/RS512 on request); `none` and HMAC are always rejected; the key comes
