@@ -125,21 +125,11 @@ fn request(
     body: Vec<u8>,
     content_type: Option<HeaderValue>,
 ) -> Result<Request<Vec<u8>>, Error> {
-    let uri = Uri::try_from(uri).map_err(|_| bad_uri())?;
-    Ok(with_headers(method, uri, body, content_type))
-}
-
-fn with_headers(
-    method: Method,
-    uri: Uri,
-    body: Vec<u8>,
-    content_type: Option<HeaderValue>,
-) -> Request<Vec<u8>> {
     let mut req = Request::new(body);
     *req.method_mut() = method;
-    *req.uri_mut() = uri;
+    *req.uri_mut() = Uri::try_from(uri).map_err(|_| bad_uri())?;
     *req.headers_mut() = headers(content_type);
-    req
+    Ok(req)
 }
 
 fn headers(content_type: Option<HeaderValue>) -> HeaderMap {

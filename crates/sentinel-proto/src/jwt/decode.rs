@@ -297,10 +297,16 @@ pub fn decode_unverified<C: DeserializeOwned>(token: &str) -> Result<Unverified<
 /// # Ok::<(), sentinel_proto::jwt::JwtError>(())
 /// ```
 pub fn decode_unverified_claims<C: DeserializeOwned>(token: &str) -> Result<C, JwtError> {
-    let parts = Compact::split(token, DEFAULT_MAX_TOKEN_LEN)?;
     let mut pbuf = DecodeBuf::<1024>::new();
-    let claims_text = utf8(pbuf.decode(parts.payload, Part::Claims)?, Part::Claims)?;
-    super::verify::claims_from_str(claims_text)
+    let claims = unverified_payload(token, &mut pbuf)?;
+    super::verify::claims_from_str(utf8(claims, Part::Claims)?)
+}
+
+/// The decoded payload of `token`, into `buf`: the header and the signature
+/// are split off, not decoded.
+fn unverified_payload<'b>(token: &str, buf: &'b mut DecodeBuf<1024>) -> Result<&'b [u8], JwtError> {
+    let parts = Compact::split(token, DEFAULT_MAX_TOKEN_LEN)?;
+    buf.decode(parts.payload, Part::Claims)
 }
 
 /// The `exp` of a compact JWT, neither verified nor checked beyond its
@@ -324,9 +330,8 @@ pub fn decode_unverified_exp(token: &str) -> Result<Option<u64>, JwtError> {
     struct Exp {
         exp: Option<u64>,
     }
-    let parts = Compact::split(token, DEFAULT_MAX_TOKEN_LEN)?;
     let mut pbuf = DecodeBuf::<1024>::new();
-    let claims = pbuf.decode(parts.payload, Part::Claims)?;
+    let claims = unverified_payload(token, &mut pbuf)?;
     // The scan answers only for ASCII text, valid UTF-8 without a check.
     if let Some(exp) = super::flat::exp(claims) {
         return Ok(exp);

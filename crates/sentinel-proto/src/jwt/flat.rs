@@ -93,38 +93,20 @@ const fn splat(b: u8) -> u64 {
 }
 const HIGHS: u64 = splat(0x80);
 
-/// The high bit of each byte of `w` that is not [`PLAIN`], and maybe of bytes
+/// The high bit of each byte of `w` that is not plain, and maybe of bytes
 /// above it; the lowest bit set is always exact (a borrow only runs upwards,
-/// from a flagged byte).
+/// from a flagged byte). Plain: ASCII from the space up but the quote and the
+/// backslash. A control character is an error to serde, an escape or a byte
+/// above 0x7F is serde's to read; either way the scan gives up, so an answer
+/// from it comes from ASCII text, which needs no UTF-8 check.
 fn not_plain(w: u64) -> u64 {
     let below = |x: u64, n: u8| x.wrapping_sub(splat(n)) & !x & HIGHS;
     below(w, 0x20) | below(w ^ splat(b'"'), 1) | below(w ^ splat(b'\\'), 1) | (w & HIGHS)
 }
 
-fn plain(b: u8) -> bool {
-    // `PLAIN` has 256 entries, one for each `u8`.
-    #[allow(clippy::indexing_slicing)]
-    PLAIN[usize::from(b)]
-}
-
 struct Cursor<'a> {
     rest: &'a [u8],
 }
-
-/// The bytes a plain string holds as they are: ASCII from the space up, but
-/// the quote and the backslash. A control character is an error to serde, an escape or
-/// a byte above 0x7F is serde's to read; either way the scan gives up, so an
-/// answer from it comes from ASCII text, which needs no UTF-8 check.
-#[allow(clippy::indexing_slicing)] // `b` stays below 256
-static PLAIN: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0x20;
-    while b < 0x80 {
-        t[b] = b != b'"' as usize && b != b'\\' as usize;
-        b += 1;
-    }
-    t
-};
 
 impl<'a> Cursor<'a> {
     fn next(&mut self) -> Option<u8> {
@@ -155,53 +137,53 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
-    /// A string of [`PLAIN`] bytes; its bytes.
+    /// A string of plain bytes (see [`not_plain`]); its bytes.
     fn plain_string(&mut self) -> Option<&'a [u8]> {
         let s = self.rest.strip_prefix(b"\"")?;
         // Eight bytes at a time: the first byte that is not plain ends the
-        // string (a quote) or the scan (anything else).
+        // string (a quote) or the scan (anything else). The last word is
+        // padded with zeros, which are not plain: a flag there is the end of
+        // the input, where no quote follows.
         let mut i = 0;
-        while let Some(word) = s.get(i..).and_then(|t| t.first_chunk::<8>()) {
-            let flags = not_plain(u64::from_le_bytes(*word));
+        loop {
+            let rest = s.get(i..)?;
+            let word = rest.first_chunk::<8>().copied().unwrap_or_else(|| {
+                let mut padded = [0u8; 8];
+                padded.iter_mut().zip(rest).for_each(|(p, b)| *p = *b);
+                padded
+            });
+            let flags = not_plain(u64::from_le_bytes(word));
             if flags != 0 {
                 // Little-endian: the lowest flag is the first byte flagged.
                 i += (flags.trailing_zeros() / 8) as usize;
-                return self.close(s, i);
+                let (text, tail) = s.split_at_checked(i)?;
+                self.rest = tail.strip_prefix(b"\"")?;
+                return Some(text);
             }
             i += 8;
         }
-        i += s.get(i..)?.iter().take_while(|&&b| plain(b)).count();
-        self.close(s, i)
     }
 
-    /// The string `s` ends at `i` if a quote is there.
-    fn close(&mut self, s: &'a [u8], i: usize) -> Option<&'a [u8]> {
-        let (text, tail) = s.split_at_checked(i)?;
-        self.rest = tail.strip_prefix(b"\"")?;
-        Some(text)
+    /// The digits from here on, maybe none.
+    fn digits(&mut self) -> &'a [u8] {
+        let n = self.rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let (digits, tail) = self.rest.split_at(n);
+        self.rest = tail;
+        digits
     }
 
     /// `0` or `[1-9][0-9]*`; the digits. (Exactly JSON's integer part.)
     fn int_digits(&mut self) -> Option<&'a [u8]> {
-        let n = self.rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        let (digits, tail) = self.rest.split_at(n);
-        match digits {
-            [] => None,
-            [b'0', _, ..] => None,
-            _ => {
-                self.rest = tail;
-                Some(digits)
-            }
+        match self.digits() {
+            [] | [b'0', _, ..] => None,
+            digits => Some(digits),
         }
     }
 
     /// A value other than an object or an array, checked to JSON's grammar.
     fn scalar(&mut self) -> Option<Scalar<'a>> {
         match *self.rest.first()? {
-            b'"' => {
-                // Plain bytes are ASCII: this check never fails.
-                self.plain_string().map(Scalar::Str)
-            }
+            b'"' => self.plain_string().map(Scalar::Str),
             b't' => self.literal(b"true").map(|()| Scalar::Other),
             b'f' => self.literal(b"false").map(|()| Scalar::Other),
             b'n' => self.literal(b"null").map(|()| Scalar::Null),
@@ -247,10 +229,9 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
+    /// At least one digit.
     fn digits1(&mut self) -> Option<()> {
-        let n = self.rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        self.rest = self.rest.get(n..).unwrap_or_default();
-        (n > 0).then_some(())
+        (!self.digits().is_empty()).then_some(())
     }
 }
 
