@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::{JwtError, Part};
 use super::jose_json::{CowStr, MapOnly, present};
+use super::members::Members;
 
 /// Default cap on the length of a token, in bytes (16 KiB). Sentinel's tokens are
 /// well under 2 KiB; the cap bounds the work an oversized input can cause.
@@ -134,10 +135,10 @@ pub(crate) struct RawHeader<'a> {
 impl<'a> RawHeader<'a> {
     /// Parses a decoded header segment (a JSON object; duplicate members rejected).
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, JwtError> {
-        if let Some(header) = Self::flat(bytes) {
+        let text = utf8(bytes, Part::Header)?;
+        if let Some(header) = Self::flat(text) {
             return Ok(header);
         }
-        let text = utf8(bytes, Part::Header)?;
         serde_json::from_str::<MapOnly<RawHeader<'a>>>(text)
             .map(|m| m.0)
             .map_err(|e| JwtError::json(Part::Header, &e))
@@ -146,11 +147,11 @@ impl<'a> RawHeader<'a> {
     /// What serde reads from a flat header of plain strings with no member
     /// that [`RawHeader::check_trust`] refuses; `None`: serde decides (and
     /// refuses, where a member says so).
-    fn flat(bytes: &'a [u8]) -> Option<Self> {
+    fn flat(text: &'a str) -> Option<Self> {
         let mut h = RawHeader::default();
-        super::flat::members(bytes, |key, value| {
+        super::flat::members(text, |key, value| {
             // By their bytes: one comparison each, not a string compare.
-            let slot = match *key {
+            let slot = match *key.as_bytes() {
                 [b'a', b'l', b'g'] => &mut h.alg,
                 [b'k', b'i', b'd'] => &mut h.kid,
                 [b't', b'y', b'p'] => &mut h.typ,
@@ -277,7 +278,8 @@ pub fn decode_unverified<C: DeserializeOwned>(token: &str) -> Result<Unverified<
     let claims_text = utf8(pbuf.decode(parts.payload, Part::Claims)?, Part::Claims)?;
     let mut sbuf = DecodeBuf::<1032>::new();
     sbuf.decode(parts.signature, Part::Signature)?;
-    let claims = super::verify::claims_from_str(claims_text)?;
+    let members = Members::scan(claims_text);
+    let claims = super::verify::read_claims(claims_text, members.as_ref())?;
     Ok(Unverified { header, claims })
 }
 
@@ -298,8 +300,9 @@ pub fn decode_unverified<C: DeserializeOwned>(token: &str) -> Result<Unverified<
 /// ```
 pub fn decode_unverified_claims<C: DeserializeOwned>(token: &str) -> Result<C, JwtError> {
     let mut pbuf = DecodeBuf::<1024>::new();
-    let claims = unverified_payload(token, &mut pbuf)?;
-    super::verify::claims_from_str(utf8(claims, Part::Claims)?)
+    let claims = utf8(unverified_payload(token, &mut pbuf)?, Part::Claims)?;
+    let members = Members::scan(claims);
+    super::verify::read_claims(claims, members.as_ref())
 }
 
 /// The decoded payload of `token`, into `buf`: the header and the signature
@@ -331,12 +334,11 @@ pub fn decode_unverified_exp(token: &str) -> Result<Option<u64>, JwtError> {
         exp: Option<u64>,
     }
     let mut pbuf = DecodeBuf::<1024>::new();
-    let claims = unverified_payload(token, &mut pbuf)?;
-    // The scan answers only for ASCII text, valid UTF-8 without a check.
+    let claims = utf8(unverified_payload(token, &mut pbuf)?, Part::Claims)?;
     if let Some(exp) = super::flat::exp(claims) {
         return Ok(exp);
     }
-    super::verify::claims_from_str::<Exp>(utf8(claims, Part::Claims)?).map(|e| e.exp)
+    super::verify::claims_from_str::<Exp>(claims).map(|e| e.exp)
 }
 
 #[cfg(test)]
@@ -463,7 +465,7 @@ mod flat_header_tests {
 
     #[test]
     fn reads_sentinel_headers_and_leaves_the_rest_to_serde() {
-        let h = RawHeader::flat(br#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#).unwrap();
+        let h = RawHeader::flat(r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#).unwrap();
         assert_eq!(
             (h.alg.unwrap().0, h.kid.unwrap().0),
             ("RS256".into(), "k1".into())
@@ -476,7 +478,7 @@ mod flat_header_tests {
             r#"{"alg":1}"#,
             r#"{"\u0061lg":"RS256"}"#,
         ] {
-            assert!(RawHeader::flat(refused.as_bytes()).is_none(), "{refused}");
+            assert!(RawHeader::flat(refused).is_none(), "{refused}");
         }
     }
 
@@ -486,14 +488,14 @@ mod flat_header_tests {
         /// Where the scanner answers, serde gives the same header.
         #[test]
         fn agrees_with_serde(text in object_of(keys(NAMES))) {
-            flat::tests::agrees_with_serde(&text, RawHeader::flat(text.as_bytes()))?;
+            flat::tests::agrees_with_serde(&text, RawHeader::flat(&text))?;
         }
 
         /// Flat headers of plain strings are the scanner's.
         #[test]
         fn answers_for_flat_headers(text in flat::tests::flat_object(&["alg", "kid", "typ"])) {
-            prop_assert!(RawHeader::flat(text.as_bytes()).is_some(), "{}", text);
-            flat::tests::agrees_with_serde(&text, RawHeader::flat(text.as_bytes()))?;
+            prop_assert!(RawHeader::flat(&text).is_some(), "{}", text);
+            flat::tests::agrees_with_serde(&text, RawHeader::flat(&text))?;
         }
     }
 }

@@ -6,21 +6,26 @@
 //!
 //! [`members`] walks such an object or gives up; its callers either give the
 //! answer serde would give or give up too, and on anything unusual (an
-//! escape, a non-ASCII byte, a nested value, a float, a duplicate, bad syntax)
-//! serde reads the input, so an unusual token is read as before, only slower.
-//! Each caller has a property test holding it to serde.
+//! escape, a non-ASCII byte, a control character, even a newline between
+//! members, a nested value, a float, a duplicate, bad syntax) serde reads the
+//! input, so an unusual token is read as before, only slower. Each caller has
+//! a property test holding it to serde.
+//!
+//! The whole input is checked for plain bytes first, a word at a time, so
+//! that a string's end is then simply its next quote.
 
 /// A member's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Scalar<'a> {
-    /// A plain string's bytes: ASCII from the space up, no quote, no
-    /// backslash (made `str` by [`Scalar::text`] where it is used).
-    Str(&'a [u8]),
+    /// A plain string: ASCII from the space up, no quote, no backslash.
+    Str(&'a str),
     /// `0` or `[1-9][0-9]*` of at most 19 digits: always a `u64`.
     Int(u64),
     /// `null`.
     Null,
-    /// Any other number, `true` or `false`.
+    /// `true` or `false`.
+    Bool(bool),
+    /// Any other number.
     Other,
 }
 
@@ -28,8 +33,7 @@ impl<'a> Scalar<'a> {
     /// A string's text; `None` for any other value.
     pub(crate) fn text(self) -> Option<&'a str> {
         match self {
-            // Plain bytes are ASCII: the check never fails.
-            Scalar::Str(bytes) => std::str::from_utf8(bytes).ok(),
+            Scalar::Str(text) => Some(text),
             _ => None,
         }
     }
@@ -38,10 +42,16 @@ impl<'a> Scalar<'a> {
 /// Calls `member` with each member of the flat object `json`, in order.
 /// `None` if `json` is not one (or `member` gave up): serde must decide.
 pub(crate) fn members<'a>(
-    json: &'a [u8],
-    mut member: impl FnMut(&'a [u8], Scalar<'a>) -> Option<()>,
+    json: &'a str,
+    mut member: impl FnMut(&'a str, Scalar<'a>) -> Option<()>,
 ) -> Option<()> {
-    let mut c = Cursor { rest: json };
+    if !all_plain(json.as_bytes()) {
+        return None;
+    }
+    let mut c = Cursor {
+        text: json,
+        rest: json.as_bytes(),
+    };
     c.ws();
     c.eat(b'{')?;
     c.ws();
@@ -66,11 +76,11 @@ pub(crate) fn members<'a>(
 
 /// What serde gives for `struct { exp: Option<u64> }`: `Some(exp)`, where
 /// `exp` is `None` for a missing or `null` claim; `None`: serde decides.
-pub(crate) fn exp(json: &[u8]) -> Option<Option<u64>> {
+pub(crate) fn exp(json: &str) -> Option<Option<u64>> {
     let mut exp = None;
     let mut seen = false;
     members(json, |key, value| {
-        if !matches!(key, [b'e', b'x', b'p']) {
+        if key != "exp" {
             return Some(());
         }
         // serde refuses a duplicate field; let it say so.
@@ -80,31 +90,51 @@ pub(crate) fn exp(json: &[u8]) -> Option<Option<u64>> {
         exp = match value {
             Scalar::Int(n) => Some(n),
             Scalar::Null => None,
-            Scalar::Str(_) | Scalar::Other => return None,
+            Scalar::Str(_) | Scalar::Bool(_) | Scalar::Other => return None,
         };
         Some(())
     })?;
     Some(exp)
 }
 
-/// Eight copies of a byte, for the word-at-a-time string scan.
+/// Eight copies of a byte, for the word-at-a-time scans.
 const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 const HIGHS: u64 = splat(0x80);
 
-/// The high bit of each byte of `w` that is not plain, and maybe of bytes
-/// above it; the lowest bit set is always exact (a borrow only runs upwards,
-/// from a flagged byte). Plain: ASCII from the space up but the quote and the
-/// backslash. A control character is an error to serde, an escape or a byte
-/// above 0x7F is serde's to read; either way the scan gives up, so an answer
-/// from it comes from ASCII text, which needs no UTF-8 check.
-fn not_plain(w: u64) -> u64 {
-    let below = |x: u64, n: u8| x.wrapping_sub(splat(n)) & !x & HIGHS;
-    below(w, 0x20) | below(w ^ splat(b'"'), 1) | below(w ^ splat(b'\\'), 1) | (w & HIGHS)
+/// The high bit of each byte of `w` below `n` (`n` at most 0x80), and maybe
+/// of bytes above it; the lowest bit set is always exact (a borrow only runs
+/// upwards, from a flagged byte).
+fn below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(splat(n)) & !w & HIGHS
 }
 
+/// Whether every byte of `bytes` is plain: ASCII from the space up, but not
+/// the backslash. A control character (even JSON's whitespace other than the
+/// space) and a byte above 0x7F are serde's to read or refuse, and so is an
+/// escape: then the scan gives up before it begins, and a string found after
+/// this check is ASCII without escapes, which needs no UTF-8 check.
+fn all_plain(bytes: &[u8]) -> bool {
+    let (words, tail) = bytes.as_chunks::<8>();
+    let mut tail_word = [b' '; 8];
+    tail_word.iter_mut().zip(tail).for_each(|(w, b)| *w = *b);
+    let flags = words
+        .iter()
+        .chain(std::iter::once(&tail_word))
+        .map(|w| {
+            let w = u64::from_le_bytes(*w);
+            below(w, 0x20) | below(w ^ splat(b'\\'), 1) | (w & HIGHS)
+        })
+        .fold(0, |all, f| all | f);
+    flags == 0
+}
+
+/// Where the scan is: `rest` is always a suffix of `text`'s bytes, so a
+/// string found in it is cut from `text` by its offset (no UTF-8 check: its
+/// bytes are ASCII, and the cut only checks its two ends).
 struct Cursor<'a> {
+    text: &'a str,
     rest: &'a [u8],
 }
 
@@ -125,9 +155,13 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// JSON's four whitespace bytes, as serde_json skips them.
+    fn skip(&mut self, n: usize) {
+        self.rest = self.rest.get(n..).unwrap_or_default();
+    }
+
+    /// Whitespace: after [`all_plain`], only spaces.
     fn ws(&mut self) {
-        while let [b' ' | b'\n' | b'\t' | b'\r', rest @ ..] = self.rest {
+        while let [b' ', rest @ ..] = self.rest {
             self.rest = rest;
         }
     }
@@ -137,46 +171,54 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 
-    /// A string of plain bytes (see [`not_plain`]); its bytes.
-    fn plain_string(&mut self) -> Option<&'a [u8]> {
+    /// A string (of plain bytes, see [`all_plain`]): up to the next quote.
+    fn plain_string(&mut self) -> Option<&'a str> {
         let s = self.rest.strip_prefix(b"\"")?;
-        // Eight bytes at a time: the first byte that is not plain ends the
-        // string (a quote) or the scan (anything else). The last word is
-        // padded with zeros, which are not plain: a flag there is the end of
-        // the input, where no quote follows.
-        let mut i = 0;
-        loop {
-            let rest = s.get(i..)?;
-            let word = rest.first_chunk::<8>().copied().unwrap_or_else(|| {
-                let mut padded = [0u8; 8];
-                padded.iter_mut().zip(rest).for_each(|(p, b)| *p = *b);
-                padded
-            });
-            let flags = not_plain(u64::from_le_bytes(word));
-            if flags != 0 {
-                // Little-endian: the lowest flag is the first byte flagged.
-                i += (flags.trailing_zeros() / 8) as usize;
-                let (text, tail) = s.split_at_checked(i)?;
-                self.rest = tail.strip_prefix(b"\"")?;
-                return Some(text);
+        let start = self.text.len() - s.len();
+        // Eight bytes at a time, the lowest flag the first quote; the last
+        // few bytes one at a time.
+        let mut len = 0;
+        let len = loop {
+            match s.get(len..).and_then(<[u8]>::first_chunk::<8>) {
+                Some(word) => {
+                    let quotes = below(u64::from_le_bytes(*word) ^ splat(b'"'), 1);
+                    if quotes != 0 {
+                        // Little-endian: the lowest flag is the first byte flagged.
+                        break len + (quotes.trailing_zeros() / 8) as usize;
+                    }
+                    len += 8;
+                }
+                None => break len + s.get(len..)?.iter().position(|&b| b == b'"')?,
             }
-            i += 8;
+        };
+        self.rest = s.get(len + 1..)?;
+        self.text.get(start..start + len)
+    }
+
+    /// The number of digits from here on, maybe none, and their value
+    /// (wrapped: only used for at most 19 digits).
+    fn digits(&self) -> (usize, u64) {
+        let mut value = 0u64;
+        let mut n = 0;
+        while let Some(&d) = self.rest.get(n)
+            && d.is_ascii_digit()
+        {
+            value = value.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+            n += 1;
         }
+        (n, value)
     }
 
-    /// The digits from here on, maybe none.
-    fn digits(&mut self) -> &'a [u8] {
-        let n = self.rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        let (digits, tail) = self.rest.split_at(n);
-        self.rest = tail;
-        digits
-    }
-
-    /// `0` or `[1-9][0-9]*`; the digits. (Exactly JSON's integer part.)
-    fn int_digits(&mut self) -> Option<&'a [u8]> {
-        match self.digits() {
-            [] | [b'0', _, ..] => None,
-            digits => Some(digits),
+    /// `0` or `[1-9][0-9]*` (exactly JSON's integer part): its length and
+    /// value, the cursor after it.
+    fn int_digits(&mut self) -> Option<(usize, u64)> {
+        let (n, value) = self.digits();
+        match (n, self.rest.first()) {
+            (0, _) | (2.., Some(b'0')) => None,
+            _ => {
+                self.skip(n);
+                Some((n, value))
+            }
         }
     }
 
@@ -184,23 +226,21 @@ impl<'a> Cursor<'a> {
     fn scalar(&mut self) -> Option<Scalar<'a>> {
         match *self.rest.first()? {
             b'"' => self.plain_string().map(Scalar::Str),
-            b't' => self.literal(b"true").map(|()| Scalar::Other),
-            b'f' => self.literal(b"false").map(|()| Scalar::Other),
+            b't' => self.literal(b"true").map(|()| Scalar::Bool(true)),
+            b'f' => self.literal(b"false").map(|()| Scalar::Bool(false)),
             b'n' => self.literal(b"null").map(|()| Scalar::Null),
             b'0'..=b'9' => {
-                let digits = self.int_digits()?;
+                let (n, value) = self.int_digits()?;
                 if matches!(self.rest.first(), Some(b'.' | b'e' | b'E')) {
                     self.fraction_and_exponent()?;
                     return Some(Scalar::Other);
                 }
-                if digits.len() > 19 {
-                    return Some(Scalar::Other);
-                }
-                // At most 19 digits: below 10^19 < u64::MAX, so no overflow.
-                let value = digits
-                    .iter()
-                    .fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
-                Some(Scalar::Int(value))
+                // At most 19 digits: below 10^19 < u64::MAX, so no wrap.
+                Some(if n > 19 {
+                    Scalar::Other
+                } else {
+                    Scalar::Int(value)
+                })
             }
             b'-' => self.number().map(|()| Scalar::Other),
             _ => None,
@@ -220,9 +260,9 @@ impl<'a> Cursor<'a> {
             self.digits1()?;
         }
         if matches!(self.rest.first(), Some(b'e' | b'E')) {
-            self.rest = self.rest.get(1..).unwrap_or_default();
+            self.skip(1);
             if matches!(self.rest.first(), Some(b'+' | b'-')) {
-                self.rest = self.rest.get(1..).unwrap_or_default();
+                self.skip(1);
             }
             self.digits1()?;
         }
@@ -231,7 +271,13 @@ impl<'a> Cursor<'a> {
 
     /// At least one digit.
     fn digits1(&mut self) -> Option<()> {
-        (!self.digits().is_empty()).then_some(())
+        match self.digits().0 {
+            0 => None,
+            n => {
+                self.skip(n);
+                Some(())
+            }
+        }
     }
 }
 
@@ -251,7 +297,7 @@ pub(crate) mod tests {
 
     /// Where the scanner answers, serde gives the same answer.
     fn agrees(text: &str) -> Result<(), TestCaseError> {
-        if let Some(fast) = scan(text.as_bytes()) {
+        if let Some(fast) = scan(text) {
             prop_assert_eq!(Some(fast), serde(text), "{:?}", text);
         }
         Ok(())
@@ -260,16 +306,16 @@ pub(crate) mod tests {
     #[test]
     fn reads_the_payloads_sentinel_issues() {
         let app = r#"{"aud":"le81823118","azp":"4b3c2d1e-0000-4000-8000-00000000c1d0","scope":"msg.consumer","iss":"Sentinel","exp":1700003600,"iat":1700000000}"#;
-        assert_eq!(scan(app.as_bytes()), Some(Some(1_700_003_600)));
-        assert_eq!(scan(b" { } "), Some(None));
-        assert_eq!(scan(b"{\"exp\":null}"), Some(None));
-        assert_eq!(scan(b"{\"exp\":0}"), Some(Some(0)));
+        assert_eq!(scan(app), Some(Some(1_700_003_600)));
+        assert_eq!(scan(" { } "), Some(None));
+        assert_eq!(scan("{\"exp\":null}"), Some(None));
+        assert_eq!(scan("{\"exp\":0}"), Some(Some(0)));
         assert_eq!(
-            scan(b"{\"exp\":9999999999999999999}"),
+            scan("{\"exp\":9999999999999999999}"),
             Some(Some(9_999_999_999_999_999_999))
         );
         assert_eq!(
-            scan(b"{\"n\":-1.5e+3,\"t\":true,\"f\":false,\"z\":null}"),
+            scan("{\"n\":-1.5e+3,\"t\":true,\"f\":false,\"z\":null}"),
             Some(None)
         );
     }
@@ -300,7 +346,7 @@ pub(crate) mod tests {
             "{\"a\":-}",
             "{\"a\":\"unterminated",
         ] {
-            assert_eq!(scan(text.as_bytes()), None, "{text:?}");
+            assert_eq!(scan(text), None, "{text:?}");
         }
     }
 
@@ -462,7 +508,7 @@ pub(crate) mod tests {
                 parts.insert(parts.len() / 2, format!("\"exp\":{e}"));
             }
             let text = format!("{{{}}}", parts.join(","));
-            let fast = scan(text.as_bytes());
+            let fast = scan(&text);
             if exp.is_none_or(|e| e < 10_000_000_000_000_000_000) {
                 prop_assert_eq!(fast, Some(exp), "{}", text);
             }

@@ -45,6 +45,7 @@ mod flat;
 mod jose_json;
 mod jwks;
 mod keys;
+mod members;
 mod validation;
 mod verify;
 

@@ -6,6 +6,7 @@ use super::alg::Algorithm;
 use super::decode::{Compact, DecodeBuf, RawHeader, utf8};
 use super::error::{JwtError, Part};
 use super::keys::KeySet;
+use super::members::Members;
 use super::validation::Validation;
 use crate::UnixTime;
 
@@ -84,8 +85,10 @@ pub fn verify<C: DeserializeOwned>(
                 tried = true;
                 if key.verify(alg, message, signature) {
                     let claims = utf8(payload, Part::Claims)?;
-                    validation.check_claims(claims, now)?;
-                    return claims_from_str(claims);
+                    // Scanned once for the registered claims and for `C`.
+                    let members = Members::scan(claims);
+                    validation.check_claims(claims, members.as_ref(), now)?;
+                    return read_claims(claims, members.as_ref());
                 }
             }
         }
@@ -94,6 +97,18 @@ pub fn verify<C: DeserializeOwned>(
         (false, Some(key_alg)) => JwtError::KeyAlgMismatch { alg, key_alg },
         _ => JwtError::BadSignature,
     })
+}
+
+/// Deserializes claims into `C`: from `members` (the scanned `claims`) where
+/// they give serde_json's answer, else with serde_json ([`claims_from_str`]).
+pub(crate) fn read_claims<C: DeserializeOwned>(
+    claims: &str,
+    members: Option<&Members<'_>>,
+) -> Result<C, JwtError> {
+    match members.and_then(Members::deserialize) {
+        Some(c) => Ok(c),
+        None => claims_from_str(claims),
+    }
 }
 
 /// Deserializes claims into `C`, keeping serde's message out of the error (it can
