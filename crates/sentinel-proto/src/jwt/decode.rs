@@ -278,8 +278,8 @@ pub fn decode_unverified<C: DeserializeOwned>(token: &str) -> Result<Unverified<
     let claims_text = utf8(pbuf.decode(parts.payload, Part::Claims)?, Part::Claims)?;
     let mut sbuf = DecodeBuf::<1032>::new();
     sbuf.decode(parts.signature, Part::Signature)?;
-    let members = Members::scan(claims_text);
-    let claims = super::verify::read_claims(claims_text, members.as_ref())?;
+    let mut members = Members::new();
+    let claims = super::verify::read_claims(claims_text, members.scan(claims_text))?;
     Ok(Unverified { header, claims })
 }
 
@@ -301,8 +301,8 @@ pub fn decode_unverified<C: DeserializeOwned>(token: &str) -> Result<Unverified<
 pub fn decode_unverified_claims<C: DeserializeOwned>(token: &str) -> Result<C, JwtError> {
     let mut pbuf = DecodeBuf::<1024>::new();
     let claims = utf8(unverified_payload(token, &mut pbuf)?, Part::Claims)?;
-    let members = Members::scan(claims);
-    super::verify::read_claims(claims, members.as_ref())
+    let mut members = Members::new();
+    super::verify::read_claims(claims, members.scan(claims))
 }
 
 /// The decoded payload of `token`, into `buf`: the header and the signature

@@ -116,18 +116,24 @@ fn below(w: u64, n: u8) -> u64 {
 /// escape: then the scan gives up before it begins, and a string found after
 /// this check is ASCII without escapes, which needs no UTF-8 check.
 fn all_plain(bytes: &[u8]) -> bool {
+    let flags = |w: &[u8; 8]| {
+        let w = u64::from_le_bytes(*w);
+        below(w, 0x20) | below(w ^ splat(b'\\'), 1) | (w & HIGHS)
+    };
     let (words, tail) = bytes.as_chunks::<8>();
-    let mut tail_word = [b' '; 8];
-    tail_word.iter_mut().zip(tail).for_each(|(w, b)| *w = *b);
-    let flags = words
-        .iter()
-        .chain(std::iter::once(&tail_word))
-        .map(|w| {
-            let w = u64::from_le_bytes(*w);
-            below(w, 0x20) | below(w ^ splat(b'\\'), 1) | (w & HIGHS)
-        })
-        .fold(0, |all, f| all | f);
-    flags == 0
+    let all = words.iter().fold(0, |all, w| all | flags(w));
+    // The last (partial) word read again as the last eight bytes, which
+    // overlap the words before: bytes written one at a time into a padded
+    // word and read back as one stall the processor.
+    let last = match bytes.last_chunk::<8>() {
+        Some(last) => flags(last),
+        None => u64::from(
+            !tail
+                .iter()
+                .all(|&b| (0x20..0x80).contains(&b) && b != b'\\'),
+        ),
+    };
+    all | last == 0
 }
 
 /// Where the scan is: `rest` is always a suffix of `text`'s bytes, so a
@@ -172,6 +178,9 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string (of plain bytes, see [`all_plain`]): up to the next quote.
+    // Inlined, as are the readers of values: an `Option<&str>` or a `Scalar`
+    // returned through memory and read back at once costs more than the scan.
+    #[inline(always)]
     fn plain_string(&mut self) -> Option<&'a str> {
         let s = self.rest.strip_prefix(b"\"")?;
         let start = self.text.len() - s.len();
@@ -223,6 +232,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A value other than an object or an array, checked to JSON's grammar.
+    #[inline(always)]
     fn scalar(&mut self) -> Option<Scalar<'a>> {
         match *self.rest.first()? {
             b'"' => self.plain_string().map(Scalar::Str),

@@ -30,19 +30,25 @@ pub(crate) struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
-    /// The members of `json` if it is a flat object of at most
-    /// [`MAX_MEMBERS`]; `None`: serde_json must read it.
-    pub(crate) fn scan(json: &'a str) -> Option<Self> {
-        let mut m = Members {
+    /// Room for members.
+    pub(crate) fn new() -> Self {
+        Members {
             list: [("", Scalar::Null); MAX_MEMBERS],
             len: 0,
-        };
-        members(json, |key, value| {
-            *m.list.get_mut(m.len)? = (key, value);
-            m.len += 1;
+        }
+    }
+
+    /// The members of `json` if it is a flat object of at most
+    /// [`MAX_MEMBERS`]; `None`: serde_json must read it. Scanned into `self`
+    /// rather than returned: the list is a kilobyte, which a return would copy.
+    pub(crate) fn scan(&mut self, json: &'a str) -> Option<&Self> {
+        self.len = 0;
+        let ok = members(json, |key, value| {
+            *self.list.get_mut(self.len)? = (key, value);
+            self.len += 1;
             Some(())
-        })?;
-        Some(m)
+        });
+        ok.map(|()| &*self)
     }
 
     /// The members, in the order of the text.
@@ -614,7 +620,7 @@ mod tests {
     fn agrees<T: DeserializeOwned + PartialEq + Debug>(
         text: &str,
     ) -> Result<Option<T>, TestCaseError> {
-        let fast = Members::scan(text).and_then(|m| m.deserialize::<T>());
+        let fast = Members::new().scan(text).and_then(|m| m.deserialize::<T>());
         if let Some(fast) = &fast {
             let slow = serde_json::from_str::<T>(text).ok();
             prop_assert_eq!(Some(fast), slow.as_ref(), "{}", text);
@@ -667,13 +673,15 @@ mod tests {
     #[test]
     fn reads_sentinel_claims_as_serde_json_does() {
         let app = r#"{"aud":"le81823118","azp":"4b3c","scope":"msg.consumer","iss":"Sentinel","exp":1700003600,"iat":1700000000}"#;
-        let m = Members::scan(app).unwrap();
+        let mut m = Members::new();
+        let m = m.scan(app).unwrap();
         assert_eq!(
             m.deserialize::<AppJwtClaims>(),
             Some(serde_json::from_str(app).unwrap())
         );
         let id = r#"{"sub":"u1","aud":"cid","iss":"sentinel","iat":1,"exp":2,"is_admin":true,"is_lpa":false}"#;
-        let m = Members::scan(id).unwrap();
+        let mut m = Members::new();
+        let m = m.scan(id).unwrap();
         assert_eq!(
             m.deserialize::<IdTokenClaims>(),
             Some(serde_json::from_str(id).unwrap())
@@ -698,7 +706,8 @@ mod tests {
             (r#"{"e":"b"}"#, "Every"),
             (r#"{"x":1}"#, "Every"),
         ] {
-            let m = Members::scan(text).unwrap();
+            let mut m = Members::new();
+            let m = m.scan(text).unwrap();
             let fast = match read {
                 "AppJwtClaims" => m.deserialize::<AppJwtClaims>().map(|_| ()),
                 _ => m.deserialize::<Every>().map(|_| ()),
@@ -710,7 +719,8 @@ mod tests {
             #[allow(dead_code)]
             s: Box<serde_json::value::RawValue>,
         }
-        let m = Members::scan(r#"{"s":"x"}"#).unwrap();
+        let mut m = Members::new();
+        let m = m.scan(r#"{"s":"x"}"#).unwrap();
         assert!(m.deserialize::<Raw>().is_none());
         assert!(serde_json::from_str::<Raw>(r#"{"s":"x"}"#).is_ok());
 
@@ -718,8 +728,8 @@ mod tests {
             let members: Vec<String> = (0..n).map(|i| format!("\"k{i}\":{i}")).collect();
             format!("{{{}}}", members.join(","))
         };
-        assert!(Members::scan(&many(MAX_MEMBERS)).is_some());
-        assert!(Members::scan(&many(MAX_MEMBERS + 1)).is_none());
+        assert!(Members::new().scan(&many(MAX_MEMBERS)).is_some());
+        assert!(Members::new().scan(&many(MAX_MEMBERS + 1)).is_none());
     }
 
     proptest! {

@@ -86,9 +86,10 @@ pub fn verify<C: DeserializeOwned>(
                 if key.verify(alg, message, signature) {
                     let claims = utf8(payload, Part::Claims)?;
                     // Scanned once for the registered claims and for `C`.
-                    let members = Members::scan(claims);
-                    validation.check_claims(claims, members.as_ref(), now)?;
-                    return read_claims(claims, members.as_ref());
+                    let mut members = Members::new();
+                    let members = members.scan(claims);
+                    validation.check_claims(claims, members, now)?;
+                    return read_claims(claims, members);
                 }
             }
         }
