@@ -48,8 +48,9 @@ impl<'a> Compact<'a> {
             });
         }
         // The dots are ASCII, so every slice below is on a char boundary.
+        // (`ok_or_else`: an error built eagerly would be dropped on success.)
         let segment = |range: std::ops::Range<usize>| {
-            token.get(range).ok_or(JwtError::Malformed {
+            token.get(range).ok_or_else(|| JwtError::Malformed {
                 what: "segment boundaries",
             })
         };
@@ -173,7 +174,7 @@ impl<'a> RawHeader<'a> {
 
     /// The `alg` value; a header without one is malformed.
     pub(crate) fn alg(&self) -> Result<&str, JwtError> {
-        self.alg.as_ref().map(|a| &*a.0).ok_or(JwtError::Malformed {
+        self.alg.as_ref().map(|a| &*a.0).ok_or_else(|| JwtError::Malformed {
             what: "header has no alg",
         })
     }
