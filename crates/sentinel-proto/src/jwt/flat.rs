@@ -136,6 +136,20 @@ fn all_plain(bytes: &[u8]) -> bool {
     all | last == 0
 }
 
+const POWERS_OF_TEN: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+/// The number written by eight digit values (0..=9, the first in the lowest
+/// byte): pairs, then fours, then the eight, by multiplies (fast_float's
+/// `parse_eight_digits_unrolled`).
+fn eight_digits(x: u64) -> u64 {
+    const LOW: u64 = 0x0000_00FF_0000_00FF;
+    let pairs = x.wrapping_mul(10).wrapping_add(x >> 8);
+    (pairs & LOW)
+        .wrapping_mul(100 + (1_000_000 << 32))
+        .wrapping_add(((pairs >> 16) & LOW).wrapping_mul(1 + (10_000 << 32)))
+        >> 32
+}
+
 /// Where the scan is: `rest` is always a suffix of `text`'s bytes, so a
 /// string found in it is cut from `text` by its offset (no UTF-8 check: its
 /// bytes are ASCII, and the cut only checks its two ends).
@@ -205,10 +219,35 @@ impl<'a> Cursor<'a> {
     }
 
     /// The number of digits from here on, maybe none, and their value
-    /// (wrapped: only used for at most 19 digits).
+    /// (wrapped: only used for at most 19 digits). Eight bytes at a time
+    /// while eight remain: a date's ten digits one by one are a chain of ten
+    /// dependent multiplies, [`eight_digits`] is three.
     fn digits(&self) -> (usize, u64) {
         let mut value = 0u64;
         let mut n = 0;
+        while let Some(word) = self.rest.get(n..).and_then(<[u8]>::first_chunk::<8>) {
+            // A digit becomes 0..=9; anything else is flagged (the lowest
+            // flag exact, as in `below`).
+            let x = u64::from_le_bytes(*word) ^ splat(b'0');
+            let others = (x.wrapping_add(splat(0x76)) | x) & HIGHS;
+            if others == 0 {
+                value = value
+                    .wrapping_mul(100_000_000)
+                    .wrapping_add(eight_digits(x));
+                n += 8;
+                continue;
+            }
+            let k = (others.trailing_zeros() / 8) as usize;
+            if let Some(&scale) = POWERS_OF_TEN.get(k)
+                && k > 0
+            {
+                // The k digits moved to the top, zeros (leading zeros) below.
+                value = value
+                    .wrapping_mul(scale)
+                    .wrapping_add(eight_digits(x << (8 * (8 - k))));
+            }
+            return (n + k, value);
+        }
         while let Some(&d) = self.rest.get(n)
             && d.is_ascii_digit()
         {
@@ -328,6 +367,27 @@ pub(crate) mod tests {
             scan("{\"n\":-1.5e+3,\"t\":true,\"f\":false,\"z\":null}"),
             Some(None)
         );
+    }
+
+    #[test]
+    fn reads_integers_of_every_length() {
+        for digits in 1..=20 {
+            for lead in b'1'..=b'9' {
+                let text: String = std::iter::once(char::from(lead))
+                    .chain((1..digits).map(|i| char::from(b'0' + (i * 7 % 10) as u8)))
+                    .collect();
+                // Followed by a member, and at the very end (fewer than
+                // eight bytes after the digits).
+                for json in [
+                    format!("{{\"exp\":{text},\"a\":1}}"),
+                    format!("{{\"exp\":{text}}}"),
+                ] {
+                    // Past 19 digits the scan leaves the number to serde.
+                    let want = (digits <= 19).then(|| text.parse::<u64>().ok());
+                    assert_eq!(scan(&json), want, "{json}");
+                }
+            }
+        }
     }
 
     #[test]
