@@ -48,11 +48,12 @@ impl<'a> Compact<'a> {
             });
         }
         // The dots are ASCII, so every slice below is on a char boundary.
-        // (`ok_or_else`: an error built eagerly would be dropped on success.)
-        let segment = |range: std::ops::Range<usize>| {
-            token.get(range).ok_or_else(|| JwtError::Malformed {
+        // A `match`, not `ok_or`: an error built eagerly is dropped on success.
+        let segment = |range: std::ops::Range<usize>| match token.get(range) {
+            Some(segment) => Ok(segment),
+            None => Err(JwtError::Malformed {
                 what: "segment boundaries",
-            })
+            }),
         };
         let header = segment(0..first)?;
         let payload = segment(first + 1..second)?;

@@ -56,7 +56,41 @@ pub struct RsaPublicKey {
     e: Vec<u8>,
     kid: Option<String>,
     alg: Option<Algorithm>,
+    /// The header segment Sentinel puts on the tokens of this key.
+    header: Option<KnownHeader>,
     prepared: Prepared,
+}
+
+/// The header Sentinel issues with a key, `{"kid":"<kid>","typ":"JWT","alg":"<alg>"}`
+/// (protocol reference §2.3 and §3.3), base64url-encoded: a token whose header
+/// segment is exactly this text has that header, since strict base64url has one
+/// encoding per byte string, so it is read without being decoded or parsed. Any
+/// other header (another order, another member, spaces) is decoded as before.
+/// Only for a `kid` that JSON writes as it is (printable ASCII, no quote or
+/// backslash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct KnownHeader {
+    segment: Box<str>,
+    alg: Algorithm,
+}
+
+impl KnownHeader {
+    fn new(kid: Option<&str>, alg: Option<Algorithm>) -> Option<Self> {
+        let kid = kid?;
+        if !kid
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+        {
+            return None;
+        }
+        let alg = alg.unwrap_or(Algorithm::Rs256);
+        let json = format!(r#"{{"kid":"{kid}","typ":"JWT","alg":"{}"}}"#, alg.as_str());
+        let segment = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        Some(KnownHeader {
+            segment: segment.into(),
+            alg,
+        })
+    }
 }
 
 impl fmt::Debug for RsaPublicKey {
@@ -107,6 +141,7 @@ impl RsaPublicKey {
             e: e.to_vec(),
             kid: None,
             alg: None,
+            header: None,
             prepared: Prepared::new(Algorithm::Rs256),
         })
     }
@@ -225,6 +260,7 @@ impl RsaPublicKey {
             e: vec![1, 0, 1],
             kid: Some(LIVEPERSON_V1_KID.to_owned()),
             alg: Some(Algorithm::Rs256),
+            header: KnownHeader::new(Some(LIVEPERSON_V1_KID), Some(Algorithm::Rs256)),
             prepared: v1_prepared(),
         }
     }
@@ -233,6 +269,7 @@ impl RsaPublicKey {
     #[must_use]
     pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
         self.kid = Some(kid.into());
+        self.header = KnownHeader::new(self.kid.as_deref(), self.alg);
         self
     }
 
@@ -245,6 +282,7 @@ impl RsaPublicKey {
             self.prepared = Prepared::new(alg);
         }
         self.alg = Some(alg);
+        self.header = KnownHeader::new(self.kid.as_deref(), self.alg);
         self
     }
 
@@ -456,6 +494,16 @@ impl KeySet {
         }
     }
 
+    /// The `alg` and `kid` of a header segment that is the one Sentinel puts
+    /// on the tokens of a key in this set (see [`KnownHeader`]); `None`: the
+    /// header must be decoded.
+    pub(crate) fn known_header(&self, segment: &str) -> Option<(Algorithm, &str)> {
+        self.keys.iter().find_map(|k| match (&k.header, &k.kid) {
+            (Some(h), Some(kid)) if *h.segment == *segment => Some((h.alg, kid.as_str())),
+            _ => None,
+        })
+    }
+
     /// The keys to try for a token with this `kid`, in order.
     pub(crate) fn candidates<'s>(
         &'s self,
@@ -597,5 +645,52 @@ mod tests {
         let s = format!("{:?}", RsaPublicKey::liveperson_v1());
         assert!(s.contains("appjwt-13-05-17") && s.contains("2048"));
         assert!(!s.contains('['));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// The header segment recognised for a key is read by decoding as
+        /// exactly its `kid` and `alg` (and `typ`), nothing else.
+        #[test]
+        fn known_header_is_what_decoding_reads(kid in "[ -~]{0,24}", which in 0..3usize) {
+            use super::super::decode::{DecodeBuf, RawHeader};
+            use super::super::error::Part;
+            let alg = [Algorithm::Rs256, Algorithm::Rs384, Algorithm::Rs512][which];
+            let key = RsaPublicKey::liveperson_v1().with_kid(kid.clone()).with_alg(alg);
+            let plain = !kid.contains('"') && !kid.contains('\\');
+            proptest::prop_assert_eq!(key.header.is_some(), plain);
+            let Some(known) = &key.header else { return Ok(()) };
+            let mut buf = DecodeBuf::<512>::new();
+            let bytes = buf.decode(&known.segment, Part::Header).unwrap();
+            let header = RawHeader::parse(bytes).unwrap();
+            proptest::prop_assert_eq!(header.alg().unwrap(), alg.as_str());
+            proptest::prop_assert_eq!(header.kid.as_ref().map(|k| &*k.0), Some(kid.as_str()));
+            proptest::prop_assert!(header.check_trust().is_ok());
+            let json: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            proptest::prop_assert_eq!(json, serde_json::json!({"kid": kid, "typ": "JWT", "alg": alg.as_str()}));
+            let set = KeySet::from_iter([RsaPublicKey::liveperson_v1(), key.clone()]);
+            proptest::prop_assert_eq!(set.known_header(&known.segment), Some((alg, kid.as_str())));
+            let mut other = known.segment.to_string();
+            other.push('A');
+            proptest::prop_assert_eq!(set.known_header(&other), None);
+        }
+    }
+
+    #[test]
+    fn known_header_follows_kid_and_alg() {
+        let v1 = RsaPublicKey::liveperson_v1();
+        let plain = RsaPublicKey::from_components(v1.modulus(), v1.exponent()).unwrap();
+        assert!(plain.header.is_none());
+        let renamed = v1.clone().with_kid("k2");
+        let set = KeySet::from_iter([renamed.clone()]);
+        let seg = renamed.header.as_ref().unwrap().segment.clone();
+        assert_eq!(set.known_header(&seg), Some((Algorithm::Rs256, "k2")));
+        assert_eq!(set.known_header(&v1.header.unwrap().segment), None);
+        let rs384 = renamed.with_alg(Algorithm::Rs384);
+        assert_eq!(
+            KeySet::from_iter([rs384.clone()]).known_header(&rs384.header.unwrap().segment),
+            Some((Algorithm::Rs384, "k2"))
+        );
     }
 }

@@ -57,16 +57,25 @@ pub fn verify<C: DeserializeOwned>(
 ) -> Result<C, JwtError> {
     let parts = Compact::split(token, validation.max_token_len())?;
 
+    // Sentinel's own header for a key of the set is recognised by its text;
+    // any other is decoded and checked.
     let mut header_buf = DecodeBuf::<512>::new();
-    let header = RawHeader::parse(header_buf.decode(parts.header, Part::Header)?)?;
-    let alg = Algorithm::from_header(header.alg()?)?;
-    header.check_trust()?;
+    let header;
+    let (alg, kid) = match keys.known_header(parts.header) {
+        Some((alg, kid)) => (alg, Some(kid)),
+        None => {
+            header = RawHeader::parse(header_buf.decode(parts.header, Part::Header)?)?;
+            let alg = Algorithm::from_header(header.alg()?)?;
+            header.check_trust()?;
+            (alg, header.kid.as_ref().map(|k| &*k.0))
+        }
+    };
     if !validation.algorithms().contains(alg) {
         return Err(JwtError::AlgNotAllowed {
             alg: alg.as_str().to_owned(),
         });
     }
-    let candidates = keys.candidates(header.kid.as_ref().map(|k| &*k.0))?;
+    let candidates = keys.candidates(kid)?;
 
     let mut payload_buf = DecodeBuf::<1024>::new();
     let payload = payload_buf.decode(parts.payload, Part::Claims)?;
@@ -158,5 +167,39 @@ mod tests {
             claims_from_str::<Needs>("{"),
             Err(JwtError::BadJson { .. })
         ));
+    }
+
+    #[test]
+    fn a_known_header_is_checked_like_any_other() {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let key = super::super::keys::RsaPublicKey::liveperson_v1()
+            .with_kid("k")
+            .with_alg(super::super::alg::Algorithm::Rs512);
+        let keys = KeySet::from_iter([key]);
+        let payload = b64(r#"{"iss":"Sentinel","exp":9999999999}"#);
+        let sig = b64("not a signature");
+        let now = UnixTime::from_secs(1_700_000_000);
+        // Sentinel's form (recognised) and another order (decoded) give the
+        // same verdicts: RS512 is not allowed by default, and is once allowed.
+        for header in [
+            r#"{"kid":"k","typ":"JWT","alg":"RS512"}"#,
+            r#"{"alg":"RS512","kid":"k","typ":"JWT"}"#,
+        ] {
+            let token = format!("{}.{payload}.{sig}", b64(header));
+            assert_eq!(
+                verify::<crate::jwt::Claims>(&token, &keys, &Validation::new(), now).unwrap_err(),
+                JwtError::AlgNotAllowed {
+                    alg: "RS512".into()
+                },
+                "{header}"
+            );
+            let rs512 = Validation::new().allow(super::super::alg::Algorithm::Rs512);
+            assert_eq!(
+                verify::<crate::jwt::Claims>(&token, &keys, &rs512, now).unwrap_err(),
+                JwtError::BadSignature,
+                "{header}"
+            );
+        }
     }
 }
