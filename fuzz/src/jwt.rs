@@ -471,6 +471,30 @@ pub fn check_unverified(
     }
 }
 
+/// `decode_unverified::<C>` (whose claims come from the scanned members where
+/// they can) gives serde_json's reading of the payload as `C`, and fails
+/// where serde_json fails.
+pub fn check_unverified_as<C>(token: &str, unverified: Result<sentinel_proto::jwt::Unverified<C>, JwtError>)
+where
+    C: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let payload = token.split('.').nth(1).and_then(unb64);
+    let serde = payload.as_deref().map(serde_json::from_slice::<C>);
+    match unverified {
+        Ok(u) => assert_eq!(serde.and_then(Result::ok), Some(u.claims)),
+        Err(e) => {
+            check_error(&e);
+            let claims_error = matches!(
+                e,
+                JwtError::ClaimsType { .. } | JwtError::MissingClaim { .. }
+            );
+            if claims_error {
+                assert!(matches!(serde, Some(Err(_))), "{e:?}");
+            }
+        }
+    }
+}
+
 /// What `decode_unverified_exp` answered is serde_json's reading of the
 /// payload as `{ exp: Option<u64> }` (its scanner of flat payloads and serde
 /// must agree).

@@ -175,12 +175,12 @@ impl<'a> RawHeader<'a> {
 
     /// The `alg` value; a header without one is malformed.
     pub(crate) fn alg(&self) -> Result<&str, JwtError> {
-        self.alg
-            .as_ref()
-            .map(|a| &*a.0)
-            .ok_or_else(|| JwtError::Malformed {
+        match &self.alg {
+            Some(alg) => Ok(&alg.0),
+            None => Err(JwtError::Malformed {
                 what: "header has no alg",
-            })
+            }),
+        }
     }
 
     /// Rejects key-carrying parameters (RFC 8725 §3.10: keys come from the caller
