@@ -52,20 +52,26 @@ pub(crate) fn members<'a>(
         text: json,
         rest: json.as_bytes(),
     };
-    c.ws();
-    c.eat(b'{')?;
-    c.ws();
-    if c.eat(b'}').is_none() {
+    // Each token is found by `peek`, which skips spaces where there are some
+    // and is one comparison where there are none (Sentinel writes none).
+    c.expect(b'{')?;
+    if c.peek()? == b'}' {
+        c.skip(1);
+    } else {
         loop {
             let key = c.plain_string()?;
-            c.ws();
-            c.eat(b':')?;
-            c.ws();
+            c.expect(b':')?;
+            c.peek()?;
             member(key, c.scalar()?)?;
-            c.ws();
-            match c.next()? {
-                b',' => c.ws(),
-                b'}' => break,
+            match c.peek()? {
+                b',' => {
+                    c.skip(1);
+                    c.peek()?;
+                }
+                b'}' => {
+                    c.skip(1);
+                    break;
+                }
                 _ => return None,
             }
         }
@@ -159,10 +165,22 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    fn next(&mut self) -> Option<u8> {
-        let (&b, rest) = self.rest.split_first()?;
-        self.rest = rest;
-        Some(b)
+    /// The next byte that is not a space (skipped), not consumed.
+    #[inline(always)]
+    fn peek(&mut self) -> Option<u8> {
+        match *self.rest.first()? {
+            b' ' => {
+                self.ws();
+                self.rest.first().copied()
+            }
+            b => Some(b),
+        }
+    }
+
+    /// `want`, after spaces.
+    #[inline(always)]
+    fn expect(&mut self, want: u8) -> Option<()> {
+        (self.peek()? == want).then(|| self.skip(1))
     }
 
     fn eat(&mut self, want: u8) -> Option<()> {
