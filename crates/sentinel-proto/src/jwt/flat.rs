@@ -1,8 +1,9 @@
 //! Flat JSON objects read without serde: string keys, scalar values, plain
 //! strings (ASCII, no escapes), as Sentinel issues its headers and claims.
-//! Every verification reads the header and the registered claims, and every
-//! renewal the `exp` of the token it was given; serde's passes over those few
-//! bytes cost more than the rest of that work outside RSA.
+//! Every verification reads its claims set here (see [`super::members`]), and a
+//! header not in the form Sentinel writes for a known key; every renewal the
+//! `exp` of the token it was given. serde's passes over those few bytes cost
+//! more than the rest of that work outside RSA.
 //!
 //! [`members`] walks such an object or gives up; its callers either give the
 //! answer serde would give or give up too, and on anything unusual (an
