@@ -474,8 +474,10 @@ pub fn check_unverified(
 /// `decode_unverified::<C>` (whose claims come from the scanned members where
 /// they can) gives serde_json's reading of the payload as `C`, and fails
 /// where serde_json fails.
-pub fn check_unverified_as<C>(token: &str, unverified: Result<sentinel_proto::jwt::Unverified<C>, JwtError>)
-where
+pub fn check_unverified_as<C>(
+    token: &str,
+    unverified: Result<sentinel_proto::jwt::Unverified<C>, JwtError>,
+) where
     C: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
 {
     let payload = token.split('.').nth(1).and_then(unb64);
