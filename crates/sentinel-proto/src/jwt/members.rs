@@ -172,11 +172,12 @@ impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
             return Ok(None);
         };
         self.value = Some(value);
-        seed.deserialize(Key(key)).map(Some)
+        seed.deserialize(Value(Scalar::Str(key), Place::Key))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, GiveUp> {
-        seed.deserialize(Value(self.value.take().ok_or(GiveUp)?))
+        seed.deserialize(Value(self.value.take().ok_or(GiveUp)?, Place::Value))
     }
 }
 
@@ -227,81 +228,17 @@ impl<'de> de::Deserializer<'de> for Object<'_, '_, 'de> {
     }
 }
 
-/// A member's key, as serde_json's `MapKey` reads a string without escapes.
-struct Key<'a>(&'a str);
+/// A member's key or value, as serde_json's `MapKey` or `Deserializer` reads
+/// the same text: a key is a string without escapes, read as a value string is
+/// but for `deserialize_ignored_any` (and for numbers and booleans, which
+/// serde_json parses out of a key and this gives up on, as on a string value).
+struct Value<'a>(Scalar<'a>, Place);
 
-impl<'de> de::Deserializer<'de> for Key<'de> {
-    type Error = GiveUp;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_borrowed_str(self.0)
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_borrowed_str(self.0)
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_borrowed_str(self.0)
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_borrowed_str(self.0)
-    }
-
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_borrowed_str(self.0)
-    }
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_borrowed_str(self.0)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_borrowed_bytes(self.0.as_bytes())
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_borrowed_bytes(self.0.as_bytes())
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, GiveUp> {
-        if serde_json_private(name) {
-            return Err(GiveUp);
-        }
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, GiveUp> {
-        visitor.visit_enum(UnitVariant(self.0))
-    }
-
-    // Numbers and booleans in keys: serde_json parses them out of the string.
-    give_up! {
-        deserialize_bool(); deserialize_i8(); deserialize_i16(); deserialize_i32();
-        deserialize_i64(); deserialize_i128(); deserialize_u8(); deserialize_u16();
-        deserialize_u32(); deserialize_u64(); deserialize_u128(); deserialize_f32();
-        deserialize_f64(); deserialize_unit(); deserialize_unit_struct(&'static str);
-        deserialize_seq(); deserialize_tuple(usize); deserialize_tuple_struct(&'static str, usize);
-        deserialize_map(); deserialize_struct(&'static str, &'static [&'static str]);
-    }
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Key,
+    Value,
 }
-
-/// A member's value, as serde_json's `Deserializer` reads the same scalar.
-struct Value<'a>(Scalar<'a>);
 
 impl<'de> Value<'de> {
     fn str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
@@ -457,7 +394,11 @@ impl<'de> de::Deserializer<'de> for Value<'de> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GiveUp> {
-        visitor.visit_unit()
+        match self.1 {
+            // serde_json reads a key as a string for any request.
+            Place::Key => self.str(visitor),
+            Place::Value => visitor.visit_unit(),
+        }
     }
 
     // Arrays and objects are never flat.
@@ -477,7 +418,7 @@ impl<'de> de::EnumAccess<'de> for UnitVariant<'de> {
     type Variant = Self;
 
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), GiveUp> {
-        let variant = seed.deserialize(Value(Scalar::Str(self.0)))?;
+        let variant = seed.deserialize(Value(Scalar::Str(self.0), Place::Value))?;
         Ok((variant, self))
     }
 }
