@@ -131,14 +131,15 @@ fn all_plain(bytes: &[u8]) -> bool {
     let all = words.iter().fold(0, |all, w| all | flags(w));
     // The last (partial) word read again as the last eight bytes, which
     // overlap the words before: bytes written one at a time into a padded
-    // word and read back as one stall the processor.
+    // word and read back as one stall the processor. Only an input shorter
+    // than a word is padded (with spaces, which are plain).
     let last = match bytes.last_chunk::<8>() {
         Some(last) => flags(last),
-        None => u64::from(
-            !tail
-                .iter()
-                .all(|&b| (0x20..0x80).contains(&b) && b != b'\\'),
-        ),
+        None => {
+            let mut padded = [b' '; 8];
+            padded.iter_mut().zip(tail).for_each(|(p, b)| *p = *b);
+            flags(&padded)
+        }
     };
     all | last == 0
 }

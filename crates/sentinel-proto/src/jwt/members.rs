@@ -467,7 +467,7 @@ mod tests {
         B(u8),
     }
 
-    #[derive(Debug, PartialEq, Deserialize)]
+    #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
     struct Newtype(String);
 
     /// A field of every kind a claims type asks for.
@@ -580,18 +580,6 @@ mod tests {
         agrees::<BTreeMap<Newtype, Option<Untagged>>>(text)?;
         agrees::<BTreeMap<u8, serde::de::IgnoredAny>>(text).map(|_| ())
     }
-
-    impl Ord for Newtype {
-        fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-            self.0.cmp(&other.0)
-        }
-    }
-    impl PartialOrd for Newtype {
-        fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(other))
-        }
-    }
-    impl Eq for Newtype {}
 
     /// Flat objects whose values are plain strings, integers, booleans and
     /// `null`: nothing serde_json must read itself.
